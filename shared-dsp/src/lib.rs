@@ -1,0 +1,52 @@
+//! # gel-dsp
+//!
+//! Gel's DSP building blocks: pure Rust, `f32` audio, no plugin-framework
+//! dependency. Every stateful block follows the same life cycle:
+//!
+//! * `new(..)` allocates everything it will ever need,
+//! * `prepare(sample_rate, max_block)` is called when the host's audio
+//!   configuration changes (may recompute coefficients, never called on the
+//!   audio thread while processing),
+//! * `reset()` clears the signal state (no allocation),
+//! * `process..(..)` is real-time safe: no allocation, locks, I/O or logging.
+//!
+//! Modules, one job each:
+//!
+//! | module | what |
+//! | --- | --- |
+//! | [`gain`] | dB ↔ linear conversions |
+//! | [`smoothing`] | linear parameter ramps, a ramped 2×2 stereo matrix |
+//! | [`denormal`] | RAII flush-to-zero / denormals-are-zero guard |
+//! | [`meter`] | peak (PPM-style) and RMS level meter publishing to the GUI |
+//! | [`correlation`] | stereo correlation meter, vectorscope point ring |
+//! | [`guard`] | NaN/Inf sanitising, output clamping, silence detection |
+//! | [`pan`] | pan laws for mono sources, balance for stereo sources |
+//! | [`filter`] | TPT state-variable filter, Linkwitz-Riley crossover, allpass |
+//! | [`mono_maker`] | phase-coherent bass mono-izer in mid/side |
+//! | [`stereo_placement`] | polarity/swap/width/pan/gain as one 2×2 matrix |
+
+#![warn(missing_docs)]
+
+pub mod correlation;
+pub mod denormal;
+pub mod filter;
+pub mod gain;
+pub mod guard;
+pub mod meter;
+pub mod mono_maker;
+pub mod pan;
+pub mod smoothing;
+pub mod stereo_placement;
+
+#[cfg(test)]
+pub(crate) mod test_util;
+
+pub use correlation::{CorrelationMeter, ScopeBuffer};
+pub use denormal::DenormalGuard;
+pub use filter::{AllpassSecondOrder, LinkwitzRiley4Crossover, Svf, SvfCoefficients, SvfOutputs};
+pub use gain::{db_to_gain, gain_to_db, power_to_db, MINUS_INFINITY_DB};
+pub use guard::NonFiniteGuard;
+pub use meter::{LevelMeter, MeterReadings};
+pub use mono_maker::MonoMaker;
+pub use pan::{balance_gains, pan_gains, PanLaw};
+pub use smoothing::{LinearRamp, Matrix2, RampedMatrix2};

@@ -1,0 +1,326 @@
+//! Peak and RMS level meter with standard ballistics, publishing to the GUI.
+//!
+//! * **Peak** (PPM-style): instant attack, release of 20 dB in 1.7 s, the
+//!   return time specified for digital peak meters by IEC 60268-18 ("Peak
+//!   programme level meters — Digital audio peak level meter", return time
+//!   20 dB in 1.7 s). A fall that is linear in dB is an exponential decay of
+//!   the linear envelope: `env[n] = max(|x[n]|, c·env[n−1])` with
+//!   `c = 10^(−(20/20)/(1.7·fs)) = 10^(−1/(1.7·fs))`.
+//! * **Peak hold**: the highest peak is held for [`DEFAULT_HOLD_MS`], then the
+//!   hold value follows the falling peak envelope.
+//! * **RMS**: exponential averaging of `x²` with a time constant τ = 300 ms,
+//!   the integration time of the VU/"RMS" meter in IEC 60268-17; one-pole
+//!   form `p[n] = p[n−1] + α·(x² − p[n−1])`, `α = 1 − e^(−1/(τ·fs))`
+//!   (Zölzer, *DAFX*, 2nd ed., §4.2.2 "RMS measurement"). A step of power P
+//!   therefore reaches `P·(1 − 1/e)` after exactly τ.
+//!
+//! Readings are published as dBFS in [`MeterReadings`] (lock-free atomics),
+//! stored once per [`LevelMeter::process`] call with `Relaxed` ordering: each
+//! value is independent and a GUI frame tolerates a one-block-old reading.
+
+use crate::gain::{gain_to_db, power_to_db, MINUS_INFINITY_DB};
+use atomic_float::AtomicF32;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Number of channels a [`LevelMeter`] tracks.
+pub const METER_CHANNELS: usize = 2;
+/// Peak release: 20 dB …
+pub const PEAK_FALL_DB: f32 = 20.0;
+/// … in 1.7 s (IEC 60268-18).
+pub const PEAK_FALL_SECONDS: f32 = 1.7;
+/// RMS averaging time constant τ (IEC 60268-17 integration time).
+pub const RMS_TIME_CONSTANT_SECONDS: f32 = 0.3;
+/// Default peak-hold time.
+pub const DEFAULT_HOLD_MS: f32 = 2000.0;
+
+/// Envelopes below this (≈ −200 dB) are set to zero once per block so the
+/// decaying state never reaches subnormal numbers.
+const ENV_FLOOR: f32 = 1e-10;
+
+/// Meter values shared with the GUI, in dBFS ([`MINUS_INFINITY_DB`] = silence).
+#[derive(Debug)]
+pub struct MeterReadings {
+    peak_db: [AtomicF32; METER_CHANNELS],
+    rms_db: [AtomicF32; METER_CHANNELS],
+    hold_db: [AtomicF32; METER_CHANNELS],
+}
+
+impl Default for MeterReadings {
+    fn default() -> Self {
+        let floor = || {
+            [
+                AtomicF32::new(MINUS_INFINITY_DB),
+                AtomicF32::new(MINUS_INFINITY_DB),
+            ]
+        };
+        Self {
+            peak_db: floor(),
+            rms_db: floor(),
+            hold_db: floor(),
+        }
+    }
+}
+
+impl MeterReadings {
+    /// Number of channels published (always [`METER_CHANNELS`] = 2; a mono
+    /// meter mirrors channel 0 into channel 1).
+    pub fn channel_count(&self) -> usize {
+        METER_CHANNELS
+    }
+
+    /// Peak level of channel `ch` (0 = left, 1 = right) in dBFS.
+    /// Panics if `ch >= 2`.
+    pub fn peak_db(&self, ch: usize) -> f32 {
+        self.peak_db[ch].load(Ordering::Relaxed)
+    }
+
+    /// RMS level of channel `ch` in dBFS (a full-scale sine reads −3.01 dB).
+    pub fn rms_db(&self, ch: usize) -> f32 {
+        self.rms_db[ch].load(Ordering::Relaxed)
+    }
+
+    /// Peak-hold level of channel `ch` in dBFS.
+    pub fn hold_db(&self, ch: usize) -> f32 {
+        self.hold_db[ch].load(Ordering::Relaxed)
+    }
+
+    /// Sets every reading to [`MINUS_INFINITY_DB`].
+    pub fn clear(&self) {
+        for ch in 0..METER_CHANNELS {
+            self.store(ch, MINUS_INFINITY_DB, MINUS_INFINITY_DB, MINUS_INFINITY_DB);
+        }
+    }
+
+    fn store(&self, ch: usize, peak: f32, rms: f32, hold: f32) {
+        self.peak_db[ch].store(peak, Ordering::Relaxed);
+        self.rms_db[ch].store(rms, Ordering::Relaxed);
+        self.hold_db[ch].store(hold, Ordering::Relaxed);
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct ChannelState {
+    /// Linear peak envelope.
+    peak: f32,
+    /// Mean square (power).
+    power: f32,
+    /// Linear held peak and the samples left before it is released.
+    hold: f32,
+    hold_left: u32,
+}
+
+/// Stereo (or mono) peak + RMS meter; see the module docs for the ballistics.
+#[derive(Debug)]
+pub struct LevelMeter {
+    readings: Arc<MeterReadings>,
+    state: [ChannelState; METER_CHANNELS],
+    /// Per-sample peak multiplier `10^(−1/(1.7·fs))`.
+    peak_release: f32,
+    /// Per-sample RMS smoothing factor `1 − e^(−1/(τ·fs))`.
+    rms_alpha: f32,
+    hold_ms: f32,
+    hold_samples: u32,
+    sample_rate: f32,
+}
+
+impl LevelMeter {
+    /// A meter publishing to `readings`. Call [`prepare`](Self::prepare) before use
+    /// (coefficients default to 48 kHz).
+    pub fn new(readings: Arc<MeterReadings>) -> Self {
+        let mut m = Self {
+            readings,
+            state: [ChannelState::default(); METER_CHANNELS],
+            peak_release: 1.0,
+            rms_alpha: 1.0,
+            hold_ms: DEFAULT_HOLD_MS,
+            hold_samples: 0,
+            sample_rate: 48_000.0,
+        };
+        m.prepare(48_000.0, 0);
+        m
+    }
+
+    /// The shared readings this meter publishes to.
+    pub fn readings(&self) -> &Arc<MeterReadings> {
+        &self.readings
+    }
+
+    /// Computes the ballistics coefficients for `sample_rate` and resets.
+    pub fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
+        self.sample_rate = sample_rate;
+        let fs = sample_rate as f64;
+        // 20 dB over 1.7·fs samples → per sample −20/(1.7·fs) dB → gain 10^(−1/(1.7·fs)).
+        self.peak_release =
+            10f64.powf(-(PEAK_FALL_DB as f64 / 20.0) / (PEAK_FALL_SECONDS as f64 * fs)) as f32;
+        self.rms_alpha = (1.0 - (-1.0 / (RMS_TIME_CONSTANT_SECONDS as f64 * fs)).exp()) as f32;
+        self.set_hold_time_ms(self.hold_ms);
+        self.reset();
+    }
+
+    /// Peak-hold time (default [`DEFAULT_HOLD_MS`]).
+    pub fn set_hold_time_ms(&mut self, ms: f32) {
+        self.hold_ms = ms.max(0.0);
+        self.hold_samples = (self.hold_ms * 0.001 * self.sample_rate).round() as u32;
+    }
+
+    /// Clears the envelopes and the published readings.
+    pub fn reset(&mut self) {
+        self.state = [ChannelState::default(); METER_CHANNELS];
+        self.readings.clear();
+    }
+
+    /// Meters one block. `channels` holds 1 or 2 slices (extra channels are
+    /// ignored); with one channel, channel 1's readings mirror channel 0.
+    pub fn process(&mut self, channels: &[&[f32]]) {
+        let n = channels.len().min(METER_CHANNELS);
+        for (st, x) in self.state.iter_mut().zip(channels.iter()).take(n) {
+            Self::process_channel(st, x, self.peak_release, self.rms_alpha, self.hold_samples);
+        }
+        if n == 0 {
+            return;
+        }
+        for ch in 0..METER_CHANNELS {
+            // Mono: channel 1 mirrors channel 0.
+            let st = &self.state[ch.min(n - 1)];
+            self.readings.store(
+                ch,
+                gain_to_db(st.peak),
+                power_to_db(st.power),
+                gain_to_db(st.hold),
+            );
+        }
+    }
+
+    /// Convenience for two separate slices.
+    pub fn process_stereo(&mut self, left: &[f32], right: &[f32]) {
+        self.process(&[left, right]);
+    }
+
+    #[inline]
+    fn process_channel(st: &mut ChannelState, x: &[f32], release: f32, alpha: f32, hold_len: u32) {
+        let (mut peak, mut power, mut hold, mut hold_left) =
+            (st.peak, st.power, st.hold, st.hold_left);
+        for &s in x {
+            // Non-finite input would poison the state forever; ignore it.
+            let s = if s.is_finite() { s } else { 0.0 };
+            peak = (peak * release).max(s.abs());
+            power += alpha * (s * s - power);
+            if peak >= hold {
+                hold = peak;
+                hold_left = hold_len;
+            } else if hold_left > 0 {
+                hold_left -= 1;
+            } else {
+                hold = peak;
+            }
+        }
+        // Once per block: keep the decaying state out of the subnormal range.
+        if peak < ENV_FLOOR {
+            peak = 0.0;
+        }
+        if power < ENV_FLOOR * ENV_FLOOR {
+            power = 0.0;
+        }
+        if hold < ENV_FLOOR {
+            hold = 0.0;
+        }
+        *st = ChannelState {
+            peak,
+            power,
+            hold,
+            hold_left,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FS: f32 = 48_000.0;
+
+    fn meter() -> (LevelMeter, Arc<MeterReadings>) {
+        let r = Arc::new(MeterReadings::default());
+        let mut m = LevelMeter::new(r.clone());
+        m.prepare(FS, 512);
+        (m, r)
+    }
+
+    fn run_blocks(m: &mut LevelMeter, sig: &[f32]) {
+        for b in sig.chunks(512) {
+            m.process(&[b, b]);
+        }
+    }
+
+    fn sine(freq: f32, n: usize) -> Vec<f32> {
+        (0..n)
+            .map(|i| (2.0 * std::f64::consts::PI * freq as f64 * i as f64 / FS as f64).sin() as f32)
+            .collect()
+    }
+
+    #[test]
+    fn sine_reads_minus_3db_rms_and_0db_peak() {
+        let (mut m, r) = meter();
+        // 3 s = 10 τ: the start-up transient is e^-10 ≈ 4.5e-5 of the power.
+        run_blocks(&mut m, &sine(1000.0, 3 * FS as usize));
+        // Mean square of a unit sine = 1/2 → 10·log10(0.5) = −3.0103 dB.
+        for ch in 0..2 {
+            assert!((r.rms_db(ch) + 3.0103).abs() < 0.05, "{}", r.rms_db(ch));
+            assert!(r.peak_db(ch).abs() < 0.05, "{}", r.peak_db(ch));
+            assert!(r.hold_db(ch).abs() < 0.05);
+        }
+    }
+
+    #[test]
+    fn peak_falls_20db_in_1_7s() {
+        let (mut m, r) = meter();
+        m.set_hold_time_ms(0.0);
+        run_blocks(&mut m, &[1.0]);
+        assert_eq!(r.peak_db(0), 0.0);
+        run_blocks(&mut m, &vec![0.0; (1.7 * FS) as usize]);
+        assert!((r.peak_db(0) + 20.0).abs() < 0.5, "{}", r.peak_db(0));
+        assert!((r.hold_db(0) + 20.0).abs() < 0.5);
+    }
+
+    #[test]
+    fn rms_step_reaches_1_minus_1_over_e_after_tau() {
+        let (mut m, r) = meter();
+        run_blocks(&mut m, &vec![1.0; (0.3 * FS) as usize]);
+        // Power 1 − e^-1 = 0.63212 → 10·log10(0.63212) = −1.9920 dB.
+        let want = 10.0 * (1.0 - (-1.0f32).exp()).log10();
+        assert!(
+            (r.rms_db(0) - want).abs() < 0.01,
+            "{} vs {want}",
+            r.rms_db(0)
+        );
+    }
+
+    #[test]
+    fn hold_holds_then_follows() {
+        let (mut m, r) = meter();
+        m.set_hold_time_ms(1000.0);
+        run_blocks(&mut m, &[0.5]);
+        // 1 s later the peak has fallen 20/1.7 = 11.76 dB, hold still at −6.02.
+        run_blocks(&mut m, &vec![0.0; FS as usize - 1]);
+        assert!((r.hold_db(0) - gain_to_db(0.5)).abs() < 1e-4);
+        assert!((r.peak_db(0) - (gain_to_db(0.5) - 20.0 / 1.7)).abs() < 0.1);
+        run_blocks(&mut m, &[0.0; 10]);
+        assert_eq!(r.hold_db(0), r.peak_db(0));
+    }
+
+    #[test]
+    fn mono_mirrors_and_silence_floors() {
+        let (mut m, r) = meter();
+        m.process(&[&[0.25; 64]]);
+        assert_eq!(r.peak_db(1), r.peak_db(0));
+        assert!((r.peak_db(0) - gain_to_db(0.25)).abs() < 1e-4);
+        m.reset();
+        m.process(&[&[0.0; 64], &[0.0; 64]]);
+        assert_eq!(r.peak_db(0), MINUS_INFINITY_DB);
+        assert_eq!(r.rms_db(1), MINUS_INFINITY_DB);
+        // Non-finite input is ignored rather than poisoning the meter.
+        m.process(&[&[f32::NAN, f32::INFINITY]]);
+        assert_eq!(r.peak_db(0), MINUS_INFINITY_DB);
+    }
+}

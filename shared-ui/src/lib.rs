@@ -1,0 +1,36 @@
+//! `gel-ui`: the one place all Gel editors are built from.
+//!
+//! - [`theme`]: palette, type sizes, spacing, [`theme::apply`].
+//! - [`knob`], [`toggle`], [`selector`]: parameter controls (gesture-wrapped for automation).
+//! - [`meter`], [`goniometer`]: level, gain-reduction, correlation and stereo displays.
+//! - [`layout`]: sections, labelled rows, the header bar.
+//! - [`state`] and [`editor`]: the editor frame with zoom, and its persistent size/zoom.
+//!
+//! A plugin keeps a `#[persist = "editor-state"] editor_state: Arc<GelEditorState>` in its
+//! params, sets `type Editor = GelEditor;` and returns [`create_editor`] from
+//! `Plugin::editor` with a closure that lays out [`Knob`]s, meters and so on.
+
+pub mod editor;
+pub mod goniometer;
+pub mod knob;
+pub mod layout;
+pub mod meter;
+pub mod param_edit;
+pub mod selector;
+pub mod state;
+pub mod theme;
+pub mod toggle;
+mod value_entry;
+
+pub use editor::{create_editor, GelEditor};
+pub use goniometer::Goniometer;
+pub use knob::Knob;
+pub use layout::{header_bar, labelled_row, section};
+pub use meter::{ChannelLevel, CorrelationMeter, GainReductionMeter, LevelMeter, MeterSource};
+pub use selector::EnumSelector;
+pub use state::{GelEditorState, GelEditorStateData};
+pub use toggle::{ParamToggle, Toggle};
+
+/// Re-exports so plugins need not depend on egui / nice-plug-egui directly for common types.
+pub use egui;
+pub use nice_plug_egui;

@@ -1,0 +1,233 @@
+//! [`GelEditorState`]: the editor's size and zoom, saved with the plugin's state.
+//!
+//! nice-plug-egui's `EguiEditorState` is not a persistent field, so Gel keeps its own. Put it in
+//! the plugin's `Params` struct:
+//!
+//! ```ignore
+//! #[persist = "editor-state"]
+//! pub editor_state: Arc<GelEditorState>,
+//! ```
+//!
+//! and create it with `GelEditorState::default_size(width, height)`. It is saved as JSON
+//! `{"width":..,"height":..,"zoom":..}` (see [`GelEditorStateData`]).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use atomic_float::AtomicF32;
+use nice_plug::params::persist::PersistentField;
+use serde::{Deserialize, Serialize};
+
+/// Smallest user zoom.
+pub const MIN_ZOOM: f32 = 0.75;
+/// Largest user zoom.
+pub const MAX_ZOOM: f32 = 2.0;
+/// Zoom choices offered in the header.
+pub const ZOOM_STEPS: [f32; 6] = [0.75, 1.0, 1.25, 1.5, 1.75, 2.0];
+/// Smallest accepted editor side, in logical points (guards against corrupt states).
+pub const MIN_SIDE: f32 = 100.0;
+/// Largest accepted editor side, in logical points.
+pub const MAX_SIDE: f32 = 4000.0;
+
+/// Clamp a zoom factor into [`MIN_ZOOM`]..=[`MAX_ZOOM`]; non-finite values become 1.0.
+pub fn clamp_zoom(zoom: f32) -> f32 {
+    if zoom.is_finite() {
+        zoom.clamp(MIN_ZOOM, MAX_ZOOM)
+    } else {
+        1.0
+    }
+}
+
+fn clamp_side(side: f32, fallback: f32) -> f32 {
+    if side.is_finite() {
+        side.clamp(MIN_SIDE, MAX_SIDE)
+    } else {
+        fallback
+    }
+}
+
+/// The serialised form of [`GelEditorState`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GelEditorStateData {
+    /// Content width in logical points at zoom 1 (the window is `width * zoom` wide).
+    pub width: f32,
+    /// Content height in logical points at zoom 1.
+    pub height: f32,
+    /// User zoom factor.
+    #[serde(default = "one")]
+    pub zoom: f32,
+}
+
+fn one() -> f32 {
+    1.0
+}
+
+/// Editor size and zoom shared between the plugin (which saves it) and the editor (which
+/// updates it when the window is resized or zoomed). Interior-mutable and lock-free.
+#[derive(Debug)]
+pub struct GelEditorState {
+    width: AtomicF32,
+    height: AtomicF32,
+    zoom: AtomicF32,
+    open: AtomicBool,
+}
+
+impl GelEditorState {
+    /// A state for an editor whose content is `width × height` logical points at 100 % zoom.
+    pub fn default_size(width: f32, height: f32) -> Arc<Self> {
+        Arc::new(Self::new(width, height, 1.0))
+    }
+
+    /// A state with an explicit zoom (clamped).
+    pub fn new(width: f32, height: f32, zoom: f32) -> Self {
+        Self {
+            width: AtomicF32::new(clamp_side(width, 600.0)),
+            height: AtomicF32::new(clamp_side(height, 400.0)),
+            zoom: AtomicF32::new(clamp_zoom(zoom)),
+            open: AtomicBool::new(false),
+        }
+    }
+
+    /// Content size (width, height) in logical points at zoom 1.
+    pub fn size(&self) -> (f32, f32) {
+        (
+            self.width.load(Ordering::Relaxed),
+            self.height.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Window size (width, height) in logical points: content size × zoom.
+    pub fn scaled_size(&self) -> (f32, f32) {
+        let (w, h) = self.size();
+        let z = self.zoom();
+        (w * z, h * z)
+    }
+
+    /// Set the content size (clamped to sane bounds).
+    pub fn set_size(&self, width: f32, height: f32) {
+        let (w, h) = self.size();
+        self.width.store(clamp_side(width, w), Ordering::Relaxed);
+        self.height.store(clamp_side(height, h), Ordering::Relaxed);
+    }
+
+    /// Current user zoom.
+    pub fn zoom(&self) -> f32 {
+        self.zoom.load(Ordering::Relaxed)
+    }
+
+    /// Set the user zoom (clamped to 75 %–200 %).
+    pub fn set_zoom(&self, zoom: f32) {
+        self.zoom.store(clamp_zoom(zoom), Ordering::Relaxed);
+    }
+
+    /// Whether the editor window is open (useful to skip GUI-only analysis work).
+    pub fn is_open(&self) -> bool {
+        self.open.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_open(&self, open: bool) {
+        self.open.store(open, Ordering::Release);
+    }
+
+    /// Snapshot for serialisation.
+    pub fn data(&self) -> GelEditorStateData {
+        let (width, height) = self.size();
+        GelEditorStateData {
+            width,
+            height,
+            zoom: self.zoom(),
+        }
+    }
+
+    /// Restore from a snapshot (values are clamped).
+    pub fn set_data(&self, data: GelEditorStateData) {
+        self.set_size(data.width, data.height);
+        self.set_zoom(data.zoom);
+    }
+}
+
+impl<'a> PersistentField<'a, GelEditorStateData> for GelEditorState {
+    fn set(&self, new_value: GelEditorStateData) {
+        self.set_data(new_value);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&GelEditorStateData) -> R,
+    {
+        f(&self.data())
+    }
+}
+
+impl<'a> PersistentField<'a, GelEditorStateData> for Arc<GelEditorState> {
+    fn set(&self, new_value: GelEditorStateData) {
+        self.as_ref().set_data(new_value);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&GelEditorStateData) -> R,
+    {
+        f(&self.as_ref().data())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zoom_clamping() {
+        assert_eq!(clamp_zoom(0.1), MIN_ZOOM);
+        assert_eq!(clamp_zoom(5.0), MAX_ZOOM);
+        assert_eq!(clamp_zoom(1.25), 1.25);
+        assert_eq!(clamp_zoom(f32::NAN), 1.0);
+        let state = GelEditorState::default_size(600.0, 400.0);
+        state.set_zoom(3.0);
+        assert_eq!(state.zoom(), MAX_ZOOM);
+        assert_eq!(state.scaled_size(), (1200.0, 800.0));
+    }
+
+    #[test]
+    fn serde_round_trip() {
+        let state = GelEditorState::default_size(640.0, 420.0);
+        state.set_zoom(1.5);
+        let json = state.map(serde_json::to_string).unwrap();
+        assert_eq!(json, r#"{"width":640.0,"height":420.0,"zoom":1.5}"#);
+
+        let other = GelEditorState::default_size(100.0, 100.0);
+        let data: GelEditorStateData = serde_json::from_str(&json).unwrap();
+        PersistentField::set(&other, data);
+        assert_eq!(other.size(), (640.0, 420.0));
+        assert_eq!(other.zoom(), 1.5);
+    }
+
+    #[test]
+    fn persistent_field_through_arc_and_nice_plug_helpers() {
+        // The Params derive calls these exact functions on `&self.field`.
+        let state = GelEditorState::default_size(500.0, 300.0);
+        let json = nice_plug::params::persist::PersistentField::map(
+            &state,
+            nice_plug::params::persist::serialize_field,
+        )
+        .unwrap();
+        let parsed: GelEditorStateData =
+            nice_plug::params::persist::deserialize_field(r#"{"width":800,"height":500}"#).unwrap();
+        nice_plug::params::persist::PersistentField::set(&state, parsed);
+        assert_eq!(state.size(), (800.0, 500.0));
+        assert_eq!(state.zoom(), 1.0, "missing zoom defaults to 100 %");
+        assert!(json.contains("500"));
+    }
+
+    #[test]
+    fn corrupt_values_are_clamped() {
+        let state = GelEditorState::default_size(600.0, 400.0);
+        state.set_data(GelEditorStateData {
+            width: f32::NAN,
+            height: 1.0e9,
+            zoom: 0.0,
+        });
+        assert_eq!(state.size(), (600.0, MAX_SIDE));
+        assert_eq!(state.zoom(), MIN_ZOOM);
+    }
+}

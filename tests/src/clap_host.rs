@@ -1,0 +1,612 @@
+//! A small CLAP host over clack-host 0.2, enough to drive Gel's `.clap` bundles from tests.
+//!
+//! The test thread plays both the main and the audio thread. Parameter values cross the
+//! [`PluginHost`] boundary normalised to 0..1; nice-plug exposes continuous parameters as 0..1
+//! CLAP values but stepped ones as 0..step_count, so this host converts with each parameter's
+//! `min_value`/`max_value`.
+
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clack_extensions::audio_ports::{
+    AudioPortInfoBuffer, AudioPortRescanFlags, HostAudioPorts, HostAudioPortsImpl, PluginAudioPorts,
+};
+use clack_extensions::gui::{
+    GuiApiType, GuiConfiguration, GuiSize, HostGui, HostGuiImpl, PluginGui, Window,
+};
+use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
+use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
+use clack_extensions::params::{
+    HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
+    ParamInfoFlags, ParamRescanFlags, PluginParams,
+};
+use clack_extensions::state::{HostState, HostStateImpl, PluginState};
+use clack_extensions::tail::{HostTail, HostTailImpl, PluginTail, TailLength};
+use clack_host::events::event_types::ParamValueEvent;
+use clack_host::prelude::*;
+
+use crate::{Descriptor, Format, ParamEvent, ParamInfo, PluginHost, ProcessOutcome};
+
+/// Flags the plugin raises from any thread; the test thread polls them.
+#[derive(Default)]
+pub struct Shared {
+    callback_requested: AtomicBool,
+    restart_requested: AtomicBool,
+    flush_requested: AtomicBool,
+    gui_closed: AtomicBool,
+}
+
+impl SharedHandler<'_> for Shared {
+    fn request_restart(&self) {
+        self.restart_requested.store(true, Ordering::SeqCst);
+    }
+    fn request_process(&self) {}
+    fn request_callback(&self) {
+        self.callback_requested.store(true, Ordering::SeqCst);
+    }
+}
+
+impl HostLogImpl for Shared {
+    fn log(&self, severity: LogSeverity, message: &str) {
+        eprintln!("[clap plugin {severity}] {message}");
+    }
+}
+
+impl HostParamsImplShared for Shared {
+    fn request_flush(&self) {
+        self.flush_requested.store(true, Ordering::SeqCst);
+    }
+}
+
+impl HostGuiImpl for Shared {
+    fn resize_hints_changed(&self) {}
+    fn request_resize(&self, _new_size: GuiSize) -> Result<(), HostError> {
+        // The test parent window follows the editor's own size; accept.
+        Ok(())
+    }
+    fn request_show(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn request_hide(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn closed(&self, _was_destroyed: bool) {
+        self.gui_closed.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Main-thread host callbacks: all no-ops, the tests re-read everything they need.
+pub struct MainThread;
+
+impl MainThreadHandler<'_> for MainThread {}
+
+impl HostParamsImplMainThread for MainThread {
+    fn rescan(&self, _flags: ParamRescanFlags) {}
+    fn clear(&self, _param_id: ClapId, _flags: ParamClearFlags) {}
+}
+
+impl HostStateImpl for MainThread {
+    fn mark_dirty(&self) {}
+}
+
+impl HostLatencyImpl for MainThread {
+    fn changed(&self) {}
+}
+
+impl HostAudioPortsImpl for MainThread {
+    fn is_rescan_flag_supported(&self, _flag: AudioPortRescanFlags) -> bool {
+        false
+    }
+    fn rescan(&self, _flags: AudioPortRescanFlags) {}
+}
+
+pub struct AudioThread;
+
+impl AudioProcessorHandler<'_> for AudioThread {}
+
+impl HostTailImpl for AudioThread {
+    fn changed(&mut self) {}
+}
+
+pub struct GelClapHost;
+
+impl HostHandlers for GelClapHost {
+    type Shared<'a> = Shared;
+    type MainThread<'a> = MainThread;
+    type AudioProcessor<'a> = AudioThread;
+
+    fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
+        builder
+            .register::<HostLog>()
+            .register::<HostParams>()
+            .register::<HostState>()
+            .register::<HostLatency>()
+            .register::<HostTail>()
+            .register::<HostAudioPorts>()
+            .register::<HostGui>();
+    }
+}
+
+#[derive(Clone, Copy)]
+struct ParamRange {
+    min: f64,
+    max: f64,
+}
+
+impl ParamRange {
+    fn to_clap(self, normalized: f64) -> f64 {
+        self.min + normalized * (self.max - self.min)
+    }
+    fn to_normalized(self, clap: f64) -> f64 {
+        if self.max > self.min {
+            (clap - self.min) / (self.max - self.min)
+        } else {
+            0.0
+        }
+    }
+}
+
+/// One loaded `.clap` plugin instance.
+pub struct ClapPlugin {
+    // Field order matters for drop: processor before instance before entry.
+    processor: Option<StartedPluginAudioProcessor<GelClapHost>>,
+    instance: PluginInstance<GelClapHost>,
+    _entry: PluginEntry,
+    descriptor: Descriptor,
+    channels: (usize, usize),
+    ranges: HashMap<u32, ParamRange>,
+    params: Option<PluginParams>,
+    state: Option<PluginState>,
+    latency: Option<PluginLatency>,
+    tail: Option<PluginTail>,
+    gui: Option<PluginGui>,
+    gui_created: bool,
+    // Scratch buffers sized at activation so process() only copies.
+    in_bufs: Vec<Vec<f32>>,
+    out_bufs: Vec<Vec<f32>>,
+    in_ports: AudioPorts,
+    out_ports: AudioPorts,
+    events: EventBuffer,
+    out_events: EventBuffer,
+    steady_time: u64,
+}
+
+fn cstr_bytes(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+impl ClapPlugin {
+    /// Load the bundle at `path` and instantiate its first plugin. Panics with a clear message on
+    /// any failure (a test cannot continue without the plugin).
+    pub fn load(path: &Path) -> ClapPlugin {
+        assert!(
+            path.exists(),
+            "CLAP bundle not found: {} (run `cargo xtask bundle ...` or set GEL_BUNDLE_DIR)",
+            path.display()
+        );
+        // SAFETY: loading a foreign library runs its initialisers; that is the point of the test.
+        let entry = unsafe { PluginEntry::load(path) }
+            .unwrap_or_else(|e| panic!("loading CLAP entry {}: {e}", path.display()));
+        // Never unload: clack caches entries per path and would `deinit` + `dlclose` the
+        // library once the last instance is dropped, while another test thread may be loading it
+        // again. Unloading a Rust cdylib with live thread-locals crashes (seen as SIGSEGV with
+        // parallel tests), and real hosts keep plugin libraries loaded anyway. Leaking one
+        // handle keeps the library mapped for the life of the test process.
+        std::mem::forget(entry.clone());
+        let factory = entry
+            .get_plugin_factory()
+            .unwrap_or_else(|| panic!("{}: no plugin factory", path.display()));
+        let desc = factory
+            .plugin_descriptors()
+            .next()
+            .unwrap_or_else(|| panic!("{}: factory lists no plugin", path.display()));
+        let to_s = |c: Option<&std::ffi::CStr>| {
+            c.map(|c| c.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let plugin_id: CString = desc
+            .id()
+            .unwrap_or_else(|| panic!("{}: descriptor without id", path.display()))
+            .to_owned();
+        let descriptor = Descriptor {
+            id: plugin_id.to_string_lossy().into_owned(),
+            name: to_s(desc.name()),
+            vendor: to_s(desc.vendor()),
+            version: to_s(desc.version()),
+            features: desc
+                .features()
+                .map(|f| f.to_string_lossy().into_owned())
+                .collect(),
+        };
+
+        let host_info = HostInfo::new(
+            "gel-host-tests",
+            "Gel",
+            "https://example.invalid/gel",
+            env!("CARGO_PKG_VERSION"),
+        )
+        .expect("host info");
+        let mut instance = PluginInstance::<GelClapHost>::new(
+            |_| Shared::default(),
+            |_| MainThread,
+            &entry,
+            &plugin_id,
+            &host_info,
+        )
+        .unwrap_or_else(|e| panic!("{}: creating plugin instance: {e}", path.display()));
+
+        let shared = instance.plugin_shared_handle();
+        let params = shared.get_extension::<PluginParams>();
+        let state = shared.get_extension::<PluginState>();
+        let latency = shared.get_extension::<PluginLatency>();
+        let tail = shared.get_extension::<PluginTail>();
+        let gui = shared.get_extension::<PluginGui>();
+        let audio_ports = shared.get_extension::<PluginAudioPorts>();
+
+        let channels = {
+            let handle = instance.plugin_handle();
+            let count = |is_input: bool| -> usize {
+                let Some(ports) = audio_ports.as_ref() else {
+                    return 0;
+                };
+                if ports.count(&handle, is_input) == 0 {
+                    return 0;
+                }
+                let mut buf = AudioPortInfoBuffer::new();
+                ports
+                    .get(&handle, 0, is_input, &mut buf)
+                    .map(|info| info.channel_count as usize)
+                    .unwrap_or(0)
+            };
+            (count(true), count(false))
+        };
+
+        let mut plugin = ClapPlugin {
+            processor: None,
+            instance,
+            _entry: entry,
+            descriptor,
+            channels,
+            ranges: HashMap::new(),
+            params,
+            state,
+            latency,
+            tail,
+            gui,
+            gui_created: false,
+            in_bufs: Vec::new(),
+            out_bufs: Vec::new(),
+            in_ports: AudioPorts::with_capacity(channels.0.max(1), 1),
+            out_ports: AudioPorts::with_capacity(channels.1.max(1), 1),
+            events: EventBuffer::with_capacity(256),
+            out_events: EventBuffer::with_capacity(256),
+            steady_time: 0,
+        };
+        plugin.params();
+        plugin
+    }
+
+    /// Run the plugin's `on_main_thread` if it asked for it, and honour flush requests.
+    fn service_main_thread(&mut self) {
+        let requested = self
+            .instance
+            .access_shared_handler(|s| s.callback_requested.swap(false, Ordering::SeqCst));
+        if requested {
+            self.instance.call_on_main_thread_callback();
+        }
+        let flush = self
+            .instance
+            .access_shared_handler(|s| s.flush_requested.swap(false, Ordering::SeqCst));
+        if flush && self.processor.is_none() {
+            self.flush_events(&[]);
+        }
+    }
+
+    fn range(&self, id: u32) -> ParamRange {
+        self.ranges
+            .get(&id)
+            .copied()
+            .unwrap_or(ParamRange { min: 0.0, max: 1.0 })
+    }
+
+    /// Flush parameter events outside processing (the plugin must be inactive, or we go
+    /// through `flush_active` on the processor).
+    fn flush_events(&mut self, events: &[ParamValueEvent]) {
+        let Some(params) = self.params else { return };
+        let mut input = EventBuffer::with_capacity(events.len());
+        for e in events {
+            input.push(e);
+        }
+        let mut output = EventBuffer::new();
+        if let Some(processor) = self.processor.as_mut() {
+            let mut handle = processor.plugin_handle();
+            params.flush_active(&mut handle, &input.as_input(), &mut output.as_output());
+        } else if let Some(mut handle) = self.instance.inactive_plugin_handle() {
+            params.flush(&mut handle, &input.as_input(), &mut output.as_output());
+        }
+    }
+}
+
+impl PluginHost for ClapPlugin {
+    fn format(&self) -> Format {
+        Format::Clap
+    }
+
+    fn descriptor(&self) -> Descriptor {
+        self.descriptor.clone()
+    }
+
+    fn main_channels(&self) -> (usize, usize) {
+        self.channels
+    }
+
+    fn params(&mut self) -> Vec<ParamInfo> {
+        let Some(params) = self.params else {
+            return Vec::new();
+        };
+        let handle = self.instance.plugin_handle();
+        let mut out = Vec::new();
+        let mut ranges = HashMap::new();
+        for index in 0..params.count(&handle) {
+            let mut buf = ParamInfoBuffer::new();
+            let Some(info) = params.get_info(&handle, index, &mut buf) else {
+                panic!("params.get_info({index}) failed");
+            };
+            let range = ParamRange {
+                min: info.min_value,
+                max: info.max_value,
+            };
+            ranges.insert(info.id.get(), range);
+            let stepped = info.flags.contains(ParamInfoFlags::IS_STEPPED);
+            let step_count = if stepped {
+                (info.max_value - info.min_value).round() as u32
+            } else {
+                0
+            };
+            out.push(ParamInfo {
+                id: info.id.get(),
+                name: cstr_bytes(info.name),
+                default_normalized: range.to_normalized(info.default_value),
+                step_count,
+                automatable: info.flags.contains(ParamInfoFlags::IS_AUTOMATABLE),
+            });
+        }
+        self.ranges = ranges;
+        out
+    }
+
+    fn param_value(&mut self, id: u32) -> f64 {
+        let params = self.params.expect("plugin has no params extension");
+        let handle = self.instance.plugin_handle();
+        let v = params
+            .get_value(&handle, ClapId::new(id))
+            .unwrap_or_else(|| panic!("params.get_value({id}) failed"));
+        self.range(id).to_normalized(v)
+    }
+
+    fn value_to_text(&mut self, id: u32, normalized: f64) -> Option<String> {
+        let params = self.params?;
+        let value = self.range(id).to_clap(normalized);
+        let handle = self.instance.plugin_handle();
+        let mut buf = [0u8; 256];
+        let text = params
+            .value_to_text(&handle, ClapId::new(id), value, &mut buf)
+            .ok()?;
+        Some(String::from_utf8_lossy(text).into_owned())
+    }
+
+    fn text_to_value(&mut self, id: u32, text: &str) -> Option<f64> {
+        let params = self.params?;
+        let c = CString::new(text).ok()?;
+        let handle = self.instance.plugin_handle();
+        let v = params.text_to_value(&handle, ClapId::new(id), &c)?;
+        Some(self.range(id).to_normalized(v))
+    }
+
+    fn set_param(&mut self, id: u32, normalized: f64) {
+        let value = self.range(id).to_clap(normalized);
+        let event = ParamValueEvent::new(0, ClapId::new(id), Pckn::match_all(), value);
+        self.flush_events(&[event]);
+        self.service_main_thread();
+    }
+
+    fn activate(&mut self, sample_rate: f64, max_block: u32) {
+        if self.processor.is_some() {
+            self.deactivate();
+        }
+        let config = PluginAudioConfiguration {
+            sample_rate,
+            min_frames_count: 1,
+            max_frames_count: max_block,
+        };
+        let stopped = self
+            .instance
+            .activate(|_, _| AudioThread, config)
+            .unwrap_or_else(|e| panic!("activate({sample_rate}, {max_block}): {e}"));
+        let started = stopped
+            .start_processing()
+            .unwrap_or_else(|e| panic!("start_processing: {e}"));
+        self.processor = Some(started);
+        let n = max_block as usize;
+        self.in_bufs = vec![vec![0.0; n]; self.channels.0];
+        self.out_bufs = vec![vec![0.0; n]; self.channels.1];
+        self.steady_time = 0;
+        self.service_main_thread();
+    }
+
+    fn deactivate(&mut self) {
+        if let Some(started) = self.processor.take() {
+            let stopped = started.stop_processing();
+            self.instance.deactivate(stopped);
+        }
+        self.service_main_thread();
+    }
+
+    fn process(
+        &mut self,
+        inputs: &[&[f32]],
+        outputs: &mut [&mut [f32]],
+        events: &[ParamEvent],
+    ) -> ProcessOutcome {
+        let frames = outputs
+            .first()
+            .map(|o| o.len())
+            .or_else(|| inputs.first().map(|i| i.len()))
+            .unwrap_or(0);
+        for (c, buf) in self.in_bufs.iter_mut().enumerate() {
+            match inputs.get(c) {
+                Some(src) => buf[..frames].copy_from_slice(&src[..frames]),
+                None => buf[..frames].fill(0.0),
+            }
+        }
+        for buf in self.out_bufs.iter_mut() {
+            buf[..frames].fill(0.0);
+        }
+
+        self.events.clear();
+        let mut sorted: Vec<ParamEvent> = events.to_vec();
+        sorted.sort_by_key(|e| e.time);
+        for e in &sorted {
+            let value = self.range(e.param_id).to_clap(e.value);
+            self.events.push(&ParamValueEvent::new(
+                e.time,
+                ClapId::new(e.param_id),
+                Pckn::match_all(),
+                value,
+            ));
+        }
+        self.out_events.clear();
+
+        let processor = self
+            .processor
+            .as_mut()
+            .expect("process() called before activate()");
+        let input_audio = self.in_ports.with_input_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_input_only(
+                self.in_bufs
+                    .iter_mut()
+                    .map(|b| InputChannel::variable(&mut b[..frames])),
+            ),
+        }]);
+        let mut output_audio = self.out_ports.with_output_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_output_only(
+                self.out_bufs.iter_mut().map(|b| &mut b[..frames]),
+            ),
+        }]);
+        let status = processor.process(
+            &input_audio,
+            &mut output_audio,
+            &self.events.as_input(),
+            &mut self.out_events.as_output(),
+            Some(self.steady_time),
+            None,
+        );
+        self.steady_time += frames as u64;
+
+        for (c, dst) in outputs.iter_mut().enumerate() {
+            match self.out_bufs.get(c) {
+                Some(src) => dst[..frames].copy_from_slice(&src[..frames]),
+                None => dst[..frames].fill(0.0),
+            }
+        }
+        self.service_main_thread();
+
+        match status {
+            Ok(ProcessStatus::Continue) => ProcessOutcome::Continue,
+            Ok(ProcessStatus::ContinueIfNotQuiet) => ProcessOutcome::ContinueIfNotQuiet,
+            Ok(ProcessStatus::Tail) => ProcessOutcome::Tail,
+            Ok(ProcessStatus::Sleep) => ProcessOutcome::Sleep,
+            Err(_) => ProcessOutcome::Error,
+        }
+    }
+
+    fn latency(&mut self) -> u32 {
+        let Some(latency) = self.latency else {
+            return 0;
+        };
+        let handle = self.instance.plugin_handle();
+        latency.get(&handle)
+    }
+
+    fn tail(&mut self) -> u32 {
+        let (Some(tail), Some(processor)) = (self.tail, self.processor.as_mut()) else {
+            return 0;
+        };
+        match tail.get(&processor.plugin_handle()) {
+            TailLength::Infinite => u32::MAX,
+            TailLength::Finite(n) => n,
+        }
+    }
+
+    fn save_state(&mut self) -> Vec<u8> {
+        let state = self.state.expect("plugin has no state extension");
+        let handle = self.instance.plugin_handle();
+        let mut out = Vec::new();
+        state
+            .save(&handle, &mut out)
+            .unwrap_or_else(|e| panic!("state.save failed: {e}"));
+        out
+    }
+
+    fn load_state(&mut self, data: &[u8]) -> bool {
+        let Some(state) = self.state else {
+            return false;
+        };
+        let handle = self.instance.plugin_handle();
+        let mut reader = Cursor::new(data);
+        let ok = state.load(&handle, &mut reader).is_ok();
+        self.service_main_thread();
+        ok
+    }
+
+    fn open_editor(&mut self, parent_window: u32) -> Result<(u32, u32), String> {
+        let gui = self.gui.ok_or("plugin has no gui extension")?;
+        let config = GuiConfiguration {
+            api_type: GuiApiType::X11,
+            is_floating: false,
+        };
+        let handle = self.instance.plugin_handle();
+        if !gui.is_api_supported(&handle, config) {
+            return Err("plugin does not support embedded X11 editors".into());
+        }
+        gui.create(&handle, config)
+            .map_err(|e| format!("gui.create: {e}"))?;
+        self.gui_created = true;
+        // SAFETY: the caller keeps the X11 parent window alive until close_editor().
+        unsafe { gui.set_parent(&handle, Window::from_x11_handle(parent_window.into())) }
+            .map_err(|e| format!("gui.set_parent: {e}"))?;
+        let size = gui.get_size(&handle).ok_or("gui.get_size failed")?;
+        gui.show(&handle).map_err(|e| format!("gui.show: {e}"))?;
+        self.service_main_thread();
+        Ok((size.width, size.height))
+    }
+
+    fn close_editor(&mut self) {
+        if !self.gui_created {
+            return;
+        }
+        if let Some(gui) = self.gui {
+            let handle = self.instance.plugin_handle();
+            let _ = gui.hide(&handle);
+            gui.destroy(&handle);
+        }
+        self.gui_created = false;
+        self.service_main_thread();
+    }
+
+    fn idle(&mut self) {
+        self.service_main_thread();
+    }
+}
+
+impl Drop for ClapPlugin {
+    fn drop(&mut self) {
+        self.close_editor();
+        self.deactivate();
+    }
+}

@@ -1,0 +1,147 @@
+//! Host-level tests over Gel's bundled binaries.
+//!
+//! Two small hosts load the real `.clap` and `.vst3` files that `cargo xtask bundle` writes (CLAP
+//! through clack-host, VST3 through the `vst3` crate) behind one format-agnostic trait,
+//! [`PluginHost`]. The conformance suite in [`suite`] is written once against that trait and runs
+//! for every plugin and both formats; each plugin adds one `conformance_suite!` line in
+//! `tests/tests/`.
+
+use std::path::PathBuf;
+
+pub mod clap_host;
+pub mod signals;
+pub mod suite;
+pub mod vst3_host;
+pub mod x11_parent;
+
+#[doc(hidden)]
+pub use pastey as __pastey;
+
+/// The two plugin formats Gel ships.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Clap,
+    Vst3,
+}
+
+/// What a plugin says about itself, as a host reads it.
+#[derive(Clone, Debug)]
+pub struct Descriptor {
+    /// CLAP id (reverse DNS) or the VST3 class id as 32 hex digits.
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub version: String,
+    /// CLAP features, or the VST3 subcategories split at `|`.
+    pub features: Vec<String>,
+}
+
+/// One automatable parameter as the host sees it. Values are normalised 0..1 in both formats
+/// (nice-plug exposes CLAP parameters normalised too).
+#[derive(Clone, Debug)]
+pub struct ParamInfo {
+    /// CLAP param id or VST3 ParamID.
+    pub id: u32,
+    pub name: String,
+    /// The default, normalised 0..1.
+    pub default_normalized: f64,
+    /// Number of discrete steps (0 = continuous), as the host is told.
+    pub step_count: u32,
+    pub automatable: bool,
+}
+
+/// One parameter change delivered inside a process call.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamEvent {
+    /// Sample offset inside the block.
+    pub time: u32,
+    pub param_id: u32,
+    /// Normalised 0..1.
+    pub value: f64,
+}
+
+/// What the plugin answered to one process call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcessOutcome {
+    /// Keep calling process.
+    Continue,
+    /// CLAP `CONTINUE_IF_NOT_QUIET`: the host may put the plugin to sleep once input and output
+    /// are quiet.
+    ContinueIfNotQuiet,
+    /// CLAP `TAIL`.
+    Tail,
+    /// CLAP `SLEEP`.
+    Sleep,
+    /// VST3 has no process status beyond ok/error.
+    Ok,
+    Error,
+}
+
+/// A loaded plugin instance, independent of its format. Every call happens on the test thread,
+/// which plays both main and audio thread.
+pub trait PluginHost {
+    fn format(&self) -> Format;
+    fn descriptor(&self) -> Descriptor;
+    /// Number of channels of the main input and output ports in the active layout.
+    fn main_channels(&self) -> (usize, usize);
+
+    fn params(&mut self) -> Vec<ParamInfo>;
+    /// The current normalised value the plugin holds.
+    fn param_value(&mut self, id: u32) -> f64;
+    fn value_to_text(&mut self, id: u32, normalized: f64) -> Option<String>;
+    fn text_to_value(&mut self, id: u32, text: &str) -> Option<f64>;
+    /// Set a parameter outside processing (CLAP: flush, VST3: edit controller + next process).
+    fn set_param(&mut self, id: u32, normalized: f64);
+
+    /// Activate and start processing at this rate with blocks of at most `max_block` frames.
+    fn activate(&mut self, sample_rate: f64, max_block: u32);
+    fn deactivate(&mut self);
+    /// Process one block. `inputs[c]` and `outputs[c]` all have the same length, at most the
+    /// `max_block` given to [`PluginHost::activate`].
+    fn process(
+        &mut self,
+        inputs: &[&[f32]],
+        outputs: &mut [&mut [f32]],
+        events: &[ParamEvent],
+    ) -> ProcessOutcome;
+
+    fn latency(&mut self) -> u32;
+    /// Tail length in samples as the plugin reports it (u32::MAX = infinite).
+    fn tail(&mut self) -> u32;
+
+    fn save_state(&mut self) -> Vec<u8>;
+    /// Returns false when the plugin refused the state.
+    fn load_state(&mut self, data: &[u8]) -> bool;
+
+    /// Open the editor embedded in an X11 window, let it draw, and return its size in pixels.
+    fn open_editor(&mut self, parent_window: u32) -> Result<(u32, u32), String>;
+    fn close_editor(&mut self);
+
+    /// Give the plugin main-thread time (CLAP: run `on_main_thread` when it asked for it). Hosts
+    /// call this while an editor is open and between test steps.
+    fn idle(&mut self) {}
+}
+
+/// Where the bundles are: `$GEL_BUNDLE_DIR`, or `target/bundled` in the workspace.
+pub fn bundle_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("GEL_BUNDLE_DIR") {
+        return PathBuf::from(dir);
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ lives in the workspace")
+        .join("target")
+        .join("bundled")
+}
+
+/// Load the bundle `"{bundle_name}.clap"` or `"{bundle_name}.vst3"` and create its one plugin.
+pub fn load(format: Format, bundle_name: &str) -> Box<dyn PluginHost> {
+    match format {
+        Format::Clap => Box::new(clap_host::ClapPlugin::load(
+            &bundle_dir().join(format!("{bundle_name}.clap")),
+        )),
+        Format::Vst3 => Box::new(vst3_host::Vst3Plugin::load(
+            &bundle_dir().join(format!("{bundle_name}.vst3")),
+        )),
+    }
+}
