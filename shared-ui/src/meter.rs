@@ -493,4 +493,13 @@ mod tests {
         assert_eq!(src.channel_count(), 2);
         assert_eq!(src.levels(), levels.to_vec());
     }
+
+    #[cfg(feature = "gel-dsp")]
+    #[test]
+    fn gel_dsp_readings_are_a_source() {
+        let readings = gel_dsp::meter::MeterReadings::default();
+        let levels = MeterSource::levels(&readings);
+        assert_eq!(levels.len(), 2);
+        assert!(levels.iter().all(|l| l.peak_db <= DEFAULT_MIN_DB));
+    }
 }

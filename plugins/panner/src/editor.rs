@@ -1,51 +1,100 @@
-//! Gel Panner's editor (temporary minimal version until gel-ui lands).
+//! Gel Panner's editor: input meter | goniometer and correlation | controls | output meter.
+//! Built entirely from gel-ui; this file only lays the pieces out.
+
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use egui;
-
-use nice_plug_egui::{
-    create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
+use gel_ui::{
+    create_editor, labelled_row, section, CorrelationMeter, EnumSelector, GelEditor, Goniometer,
+    Knob, LevelMeter, ParamToggle,
 };
 
-use crate::params::{PannerParams, EDITOR_SIZE};
+use crate::params::{PanModeParam, PannerParams};
 use crate::PannerDisplay;
 
-pub type PannerEditor = EguiEditor<PannerApp>;
+pub type PannerEditor = GelEditor;
 
-pub struct PannerApp {
-    params: Arc<PannerParams>,
-    _display: Arc<PannerDisplay>,
-    setter: Option<nice_plug::context::gui::GuiContext>,
-}
-
-impl NiceEguiApp for PannerApp {
-    fn build(
-        &mut self,
-        _egui_ctx: egui::Context,
-        gui: nice_plug::context::gui::GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        self.setter = Some(gui);
-        Ok(())
-    }
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
-        ui.heading("Gel Panner");
-        ui.label(format!("Pan {}", self.params.pan));
-    }
-}
+const METER_HEIGHT: f32 = 300.0;
+const SCOPE_SIZE: f32 = 210.0;
 
 pub fn create(params: Arc<PannerParams>, display: Arc<PannerDisplay>) -> Option<PannerEditor> {
-    create_egui_editor(
-        EguiEditorState::from_size(
-            nice_plug::editor::dpi::LogicalSize::new(EDITOR_SIZE.0 as f32, EDITOR_SIZE.1 as f32),
-            1.0,
-        ),
-        RepaintNotifier::new(),
-        EguiNiceSettings::new().with_tile("Gel Panner"),
-        PannerApp {
-            params,
-            _display: display,
-            setter: None,
+    let mut scope_points = Vec::with_capacity(display.scope.capacity());
+    create_editor(
+        params.editor_state.clone(),
+        "Gel Panner",
+        move |ui, setter| {
+            display.scope.snapshot(&mut scope_points);
+            let p = &params;
+            ui.horizontal_top(|ui| {
+                section(ui, "In", |ui| {
+                    ui.vertical(|ui| {
+                        ui.add(
+                            LevelMeter::from_source(&*display.input_meter)
+                                .height(METER_HEIGHT)
+                                .label("In"),
+                        );
+                    })
+                });
+
+                section(ui, "Image", |ui| {
+                    ui.vertical(|ui| {
+                        ui.add(Goniometer::new(&scope_points).size(SCOPE_SIZE));
+                        ui.add_space(6.0);
+                        ui.add(
+                            CorrelationMeter::new(display.correlation.load(Ordering::Relaxed))
+                                .width(SCOPE_SIZE),
+                        );
+                        ui.add_space(8.0);
+                        labelled_row(ui, "Mode", |ui| {
+                            ui.add(EnumSelector::new(&p.mode, setter).segments());
+                        });
+                        labelled_row(ui, "Law", |ui| {
+                            ui.add(EnumSelector::new(&p.law, setter).combo());
+                        });
+                    })
+                });
+
+                section(ui, "Place", |ui| {
+                    ui.vertical(|ui| {
+                        ui.set_min_width(190.0);
+                        ui.horizontal(|ui| {
+                            if p.mode.value() == PanModeParam::Dual {
+                                ui.add(Knob::new(&p.pan_left, setter).diameter(56.0));
+                                ui.add(Knob::new(&p.pan_right, setter).diameter(56.0));
+                            } else {
+                                ui.add(Knob::new(&p.pan, setter).diameter(72.0));
+                            }
+                            ui.add(Knob::new(&p.width, setter).diameter(56.0));
+                        });
+                        ui.add_space(6.0);
+                        ui.horizontal(|ui| {
+                            ui.add(Knob::new(&p.mono_frequency, setter).diameter(48.0));
+                            ui.vertical(|ui| {
+                                ui.add_space(14.0);
+                                ui.add(ParamToggle::new(&p.mono_maker, setter).label("Mono Maker"));
+                            });
+                        });
+                        ui.add_space(6.0);
+                        ui.horizontal(|ui| {
+                            ui.add(ParamToggle::new(&p.swap, setter).label("Swap L/R"));
+                            ui.add(ParamToggle::new(&p.invert_left, setter).label("Ø L"));
+                            ui.add(ParamToggle::new(&p.invert_right, setter).label("Ø R"));
+                        });
+                        ui.add_space(6.0);
+                        ui.add(Knob::new(&p.output_gain, setter).diameter(48.0));
+                    })
+                });
+
+                section(ui, "Out", |ui| {
+                    ui.vertical(|ui| {
+                        ui.add(
+                            LevelMeter::from_source(&*display.output_meter)
+                                .height(METER_HEIGHT)
+                                .label("Out"),
+                        );
+                    })
+                });
+            });
         },
     )
 }

@@ -112,6 +112,10 @@ pub fn parse_pan(text: &str) -> Option<f32> {
 
 #[derive(Params)]
 pub struct PannerParams {
+    /// Editor size and zoom, saved with the project.
+    #[persist = "editor-state"]
+    pub editor_state: Arc<gel_ui::GelEditorState>,
+
     #[id = "mode"]
     pub mode: EnumParam<PanModeParam>,
     #[id = "pan"]
@@ -139,11 +143,15 @@ pub struct PannerParams {
 }
 
 /// Editor size in logical pixels at 100 % zoom.
-pub const EDITOR_SIZE: (u32, u32) = (640, 420);
+pub const EDITOR_SIZE: (u32, u32) = (960, 420);
 
 impl Default for PannerParams {
     fn default() -> Self {
         Self {
+            editor_state: gel_ui::GelEditorState::default_size(
+                EDITOR_SIZE.0 as f32,
+                EDITOR_SIZE.1 as f32,
+            ),
             mode: EnumParam::new("Mode", PanModeParam::Balance),
             pan: pan_param("Pan", 0.0),
             pan_left: pan_param("Left Pan", -100.0),
