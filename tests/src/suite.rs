@@ -388,17 +388,20 @@ impl Ctx {
     pub fn process_rates_and_blocks(&self) {
         let mut plugin = self.load();
         let (n_in, _) = plugin.main_channels();
-        for sr in [44_100.0, 48_000.0, 96_000.0, 192_000.0] {
-            // A quarter second per configuration keeps block size 1 at 192 kHz affordable in a
+        // The four common rates the issue names, plus the extremes Gel promises to handle
+        // (8 kHz and 384 kHz) and the largest block (8192).
+        for sr in [8_000.0, 44_100.0, 48_000.0, 96_000.0, 192_000.0, 384_000.0] {
+            // A quarter second per configuration keeps block size 1 at 384 kHz affordable in a
             // debug build while still crossing many blocks.
             let len = (sr / 4.0) as usize;
             let input = test_input(n_in, len, 1);
-            let configs: [(&str, usize); 6] = [
+            let configs: [(&str, usize); 7] = [
                 ("1", 1),
                 ("17", 17),
                 ("64", 64),
                 ("512", 512),
                 ("4096", 4096),
+                ("8192", 8192),
                 ("random", 0),
             ];
             for (label, size) in configs {
@@ -425,6 +428,26 @@ impl Ctx {
                 assert!(
                     !statuses.contains(&ProcessOutcome::Error),
                     "{sr} Hz, blocks {label}: process returned an error"
+                );
+                // At default settings every Gel plugin passes its input on (flat EQ, unity
+                // panner, dry signal of reverb and delay...): the output of the last half must
+                // be within 20 dB of the input's level, so a plugin that outputs silence (or
+                // garbage gain) at some rate or block size fails here.
+                let half = len / 2;
+                let in_db = signals::gain_to_db(
+                    input
+                        .iter()
+                        .map(|c| signals::rms(&c[half..]))
+                        .fold(0.0, f64::max),
+                );
+                let out_db = signals::gain_to_db(
+                    out.iter()
+                        .map(|c| signals::rms(&c[half..]))
+                        .fold(0.0, f64::max),
+                );
+                assert!(
+                    (out_db - in_db).abs() < 20.0,
+                    "{sr} Hz, blocks {label}: output at {out_db:.1} dB for input at {in_db:.1} dB"
                 );
             }
         }
