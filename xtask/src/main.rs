@@ -9,9 +9,24 @@ use std::process::Command;
 /// Every Gel plugin crate, in the order they are built and listed.
 const PLUGINS: &[&str] = &["gel-panner"];
 
-/// Where `cargo xtask test` keeps the bundles the host tests load, apart from `target/bundled` so a
+/// Cargo's target directory: `$CARGO_TARGET_DIR` when set (nice-plug-xtask bundles there too),
+/// else `target` in the workspace.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"))
+}
+
+/// Where nice-plug-xtask writes bundles.
+fn bundled_dir() -> PathBuf {
+    target_dir().join("bundled")
+}
+
+/// Where `cargo xtask test` keeps the bundles the host tests load, apart from `bundled/` so a
 /// test build never replaces release bundles a user is about to install.
-const TEST_BUNDLE_DIR: &str = "target/test-bundles";
+fn test_bundle_dir() -> PathBuf {
+    target_dir().join("test-bundles")
+}
 
 const USAGE: &str = "Usage:
   cargo xtask bundle <package> [--release]      build the CLAP and VST3 bundles of one plugin
@@ -118,7 +133,7 @@ fn install(args: &[String]) -> Result<(), String> {
     for package in PLUGINS {
         let name = bundle_name(package)?;
         for (extension, folder) in [("clap", ".clap"), ("vst3", ".vst3")] {
-            let from = Path::new("target/bundled").join(format!("{name}.{extension}"));
+            let from = bundled_dir().join(format!("{name}.{extension}"));
             let dest_dir = home.join(folder);
             std::fs::create_dir_all(&dest_dir)
                 .map_err(|e| format!("{}: {e}", dest_dir.display()))?;
@@ -145,19 +160,16 @@ fn test(args: &[String]) -> Result<(), String> {
         .collect();
     bundle(&["--all".into(), "--features".into(), features.join(",")])?;
 
-    let test_dir = Path::new(TEST_BUNDLE_DIR);
-    std::fs::create_dir_all(test_dir).map_err(|e| format!("{TEST_BUNDLE_DIR}: {e}"))?;
+    let test_dir = test_bundle_dir();
+    std::fs::create_dir_all(&test_dir).map_err(|e| format!("{}: {e}", test_dir.display()))?;
     for package in PLUGINS {
         let name = bundle_name(package)?;
         for extension in ["clap", "vst3"] {
             let file = format!("{name}.{extension}");
-            replace_with_copy(
-                &Path::new("target/bundled").join(&file),
-                &test_dir.join(&file),
-            )?;
+            replace_with_copy(&bundled_dir().join(&file), &test_dir.join(&file))?;
         }
     }
-    let bundle_dir = std::fs::canonicalize(test_dir).map_err(|e| e.to_string())?;
+    let bundle_dir = std::fs::canonicalize(&test_dir).map_err(|e| e.to_string())?;
 
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["test", "--workspace"])
