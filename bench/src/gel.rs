@@ -19,15 +19,14 @@ impl GelPlugin {
     /// Load `path` (a `.clap` file). The host panics on failure; that becomes an error here.
     pub fn load(path: &Path, label: &str) -> Result<GelPlugin, String> {
         let p = path.to_path_buf();
-        let mut host = std::panic::catch_unwind(move || ClapPlugin::load(&p))
-            .map_err(|e| {
-                let msg = e
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                format!("loading {}: {msg}", path.display())
-            })?;
+        let mut host = std::panic::catch_unwind(move || ClapPlugin::load(&p)).map_err(|e| {
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            format!("loading {}: {msg}", path.display())
+        })?;
         let params = host.params();
         Ok(GelPlugin {
             label: label.to_string(),
@@ -39,7 +38,11 @@ impl GelPlugin {
     pub fn param(&self, name: &str) -> Result<&ParamInfo, String> {
         self.params.iter().find(|p| p.name == name).ok_or_else(|| {
             let names: Vec<&str> = self.params.iter().map(|p| p.name.as_str()).collect();
-            format!("{}: no parameter named '{name}' (has: {})", self.label, names.join(", "))
+            format!(
+                "{}: no parameter named '{name}' (has: {})",
+                self.label,
+                names.join(", ")
+            )
         })
     }
 
@@ -64,6 +67,11 @@ impl GelPlugin {
             confirmed.push((name.to_string(), shown));
         }
         Ok(confirmed)
+    }
+
+    /// The normalised value the plugin holds for `id`.
+    pub fn value(&mut self, id: u32) -> f64 {
+        self.host.param_value(id)
     }
 
     pub fn text_of(&mut self, id: u32, normalized: f64) -> String {

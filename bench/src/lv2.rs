@@ -79,7 +79,9 @@ struct WorkerSchedule {
 
 #[repr(C)]
 struct WorkerInterface {
-    work: Option<unsafe extern "C" fn(*mut c_void, RespondFn, *mut c_void, u32, *const c_void) -> u32>,
+    work: Option<
+        unsafe extern "C" fn(*mut c_void, RespondFn, *mut c_void, u32, *const c_void) -> u32,
+    >,
     work_response: Option<unsafe extern "C" fn(*mut c_void, u32, *const c_void) -> u32>,
     end_run: Option<unsafe extern "C" fn(*mut c_void) -> u32>,
 }
@@ -109,8 +111,11 @@ unsafe extern "C" fn worker_schedule(h: *mut c_void, size: u32, data: *const c_v
     0
 }
 
-fn uri_table() -> &'static Mutex<(HashMap<String, u32>, Vec<CString>)> {
-    static TABLE: OnceLock<Mutex<(HashMap<String, u32>, Vec<CString>)>> = OnceLock::new();
+/// URI → URID, and URID − 1 → URI.
+type UriTable = (HashMap<String, u32>, Vec<CString>);
+
+fn uri_table() -> &'static Mutex<UriTable> {
+    static TABLE: OnceLock<Mutex<UriTable>> = OnceLock::new();
     TABLE.get_or_init(|| Mutex::new((HashMap::new(), Vec::new())))
 }
 
@@ -217,7 +222,10 @@ impl Lv2World {
     fn plugin(&self, uri: &str) -> *const Plugin {
         let node = self.uri(uri);
         let p = unsafe {
-            (self.api.lilv_plugins_get_by_uri)((self.api.lilv_world_get_all_plugins)(self.world), node)
+            (self.api.lilv_plugins_get_by_uri)(
+                (self.api.lilv_world_get_all_plugins)(self.world),
+                node,
+            )
         };
         unsafe { (self.api.lilv_node_free)(node) };
         p
@@ -328,7 +336,9 @@ impl Lv2World {
         }
 
         let audio_in: Vec<usize> = (0..np).filter(|&p| kinds[p] == PortKind::AudioIn).collect();
-        let audio_out: Vec<usize> = (0..np).filter(|&p| kinds[p] == PortKind::AudioOut).collect();
+        let audio_out: Vec<usize> = (0..np)
+            .filter(|&p| kinds[p] == PortKind::AudioOut)
+            .collect();
         if audio_out.is_empty() {
             return Err(format!("{uri}: no audio outputs"));
         }
@@ -353,14 +363,18 @@ impl Lv2World {
                 uri: c"http://lv2plug.in/ns/ext/worker#schedule".as_ptr(),
                 data: &mut *schedule as *mut WorkerSchedule as *mut c_void,
             });
-            let mut features: Vec<*const Lv2Feature> =
-                shared.features.iter().map(|f| f as *const Lv2Feature).collect();
+            let mut features: Vec<*const Lv2Feature> = shared
+                .features
+                .iter()
+                .map(|f| f as *const Lv2Feature)
+                .collect();
             if block.is_power_of_two() {
                 features.push(&shared.pow2 as *const Lv2Feature);
             }
             features.push(&*f_sched as *const Lv2Feature);
             features.push(std::ptr::null());
-            let inst = unsafe { (api.lilv_plugin_instantiate)(plug, sample_rate, features.as_ptr()) };
+            let inst =
+                unsafe { (api.lilv_plugin_instantiate)(plug, sample_rate, features.as_ptr()) };
             if inst.is_null() {
                 return Err(format!("{uri}: instantiate failed"));
             }
@@ -380,8 +394,8 @@ impl Lv2World {
                 _schedule: schedule,
                 _f_sched: f_sched,
             };
-            for p in 0..np {
-                let ptr: *mut c_void = match kinds[p] {
+            for (p, kind) in kinds.iter().enumerate() {
+                let ptr: *mut c_void = match kind {
                     PortKind::AudioIn | PortKind::AudioOut | PortKind::Cv => {
                         inst.audio[p].as_mut_ptr() as *mut c_void
                     }
@@ -432,7 +446,7 @@ struct Lv2Shared {
 
 impl Lv2Shared {
     fn new(rate: f32, block: usize) -> Lv2Shared {
-        let mut s = Lv2Shared {
+        Lv2Shared {
             map: UridMap {
                 handle: std::ptr::null_mut(),
                 map: map_uri,
@@ -450,8 +464,7 @@ impl Lv2Shared {
                 data: std::ptr::null_mut(),
             },
             controls: Vec::new(),
-        };
-        s
+        }
     }
 
     /// Point the options and features at this (boxed, so no longer moving) struct's fields.
@@ -469,10 +482,26 @@ impl Lv2Shared {
             value,
         };
         self.options = vec![
-            opt("http://lv2plug.in/ns/ext/buf-size#minBlockLength", int, block),
-            opt("http://lv2plug.in/ns/ext/buf-size#maxBlockLength", int, block),
-            opt("http://lv2plug.in/ns/ext/buf-size#nominalBlockLength", int, block),
-            opt("http://lv2plug.in/ns/ext/parameters#sampleRate", float, rate),
+            opt(
+                "http://lv2plug.in/ns/ext/buf-size#minBlockLength",
+                int,
+                block,
+            ),
+            opt(
+                "http://lv2plug.in/ns/ext/buf-size#maxBlockLength",
+                int,
+                block,
+            ),
+            opt(
+                "http://lv2plug.in/ns/ext/buf-size#nominalBlockLength",
+                int,
+                block,
+            ),
+            opt(
+                "http://lv2plug.in/ns/ext/parameters#sampleRate",
+                float,
+                rate,
+            ),
             OptionsOption {
                 context: 0,
                 subject: 0,
@@ -487,11 +516,26 @@ impl Lv2Shared {
             data,
         };
         self.features = vec![
-            feature(c"http://lv2plug.in/ns/ext/urid#map", &mut self.map as *mut UridMap as *mut c_void),
-            feature(c"http://lv2plug.in/ns/ext/urid#unmap", &mut self.unmap as *mut UridUnmap as *mut c_void),
-            feature(c"http://lv2plug.in/ns/ext/options#options", self.options.as_mut_ptr() as *mut c_void),
-            feature(c"http://lv2plug.in/ns/ext/buf-size#boundedBlockLength", std::ptr::null_mut()),
-            feature(c"http://lv2plug.in/ns/ext/buf-size#fixedBlockLength", std::ptr::null_mut()),
+            feature(
+                c"http://lv2plug.in/ns/ext/urid#map",
+                &mut self.map as *mut UridMap as *mut c_void,
+            ),
+            feature(
+                c"http://lv2plug.in/ns/ext/urid#unmap",
+                &mut self.unmap as *mut UridUnmap as *mut c_void,
+            ),
+            feature(
+                c"http://lv2plug.in/ns/ext/options#options",
+                self.options.as_mut_ptr() as *mut c_void,
+            ),
+            feature(
+                c"http://lv2plug.in/ns/ext/buf-size#boundedBlockLength",
+                std::ptr::null_mut(),
+            ),
+            feature(
+                c"http://lv2plug.in/ns/ext/buf-size#fixedBlockLength",
+                std::ptr::null_mut(),
+            ),
         ];
     }
 }
@@ -620,7 +664,10 @@ pub fn parse_params(s: &str) -> Result<Vec<(String, f32)>, String> {
             let (sym, val) = t
                 .split_once(':')
                 .ok_or_else(|| format!("bad param '{t}'"))?;
-            let v: f32 = val.trim().parse().map_err(|_| format!("bad value in '{t}'"))?;
+            let v: f32 = val
+                .trim()
+                .parse()
+                .map_err(|_| format!("bad value in '{t}'"))?;
             Ok((sym.trim().to_string(), v))
         })
         .collect()

@@ -14,7 +14,7 @@ mod quality;
 mod signal;
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use categories::{Category, Peer, CATEGORIES};
@@ -36,7 +36,7 @@ struct CopyBaseline;
 
 impl Processor for CopyBaseline {
     fn label(&self) -> String {
-        "copy in → out (no plugin)".into()
+        "copy in -> out (no plugin)".into()
     }
     fn process(&mut self, input: [&[f32]; 2], output: [&mut [f32]; 2]) -> u64 {
         let start = cpu::thread_cpu_ns();
@@ -151,8 +151,7 @@ fn wanted_peers(args: &Args) -> Vec<Peer> {
     categories::peers()
         .into_iter()
         .filter(|p| {
-            p.category == "baseline"
-                || args.plugins.iter().any(|c| c.list_category == p.category)
+            p.category == "baseline" || args.plugins.iter().any(|c| c.list_category == p.category)
         })
         .collect()
 }
@@ -167,7 +166,9 @@ pub fn prepare_peers(args: &Args, notes: &mut Vec<String>) -> (Option<lv2::Lv2Wo
             if args.install && apt_install(&["liblilv-0-0"], notes) {
                 lv2::Lv2World::load().ok()
             } else {
-                notes.push(format!("all LV2 peers skipped: {e} (apt-get install liblilv-0-0)"));
+                notes.push(format!(
+                    "all LV2 peers skipped: {e} (apt-get install liblilv-0-0)"
+                ));
                 None
             }
         }
@@ -186,7 +187,10 @@ pub fn prepare_peers(args: &Args, notes: &mut Vec<String>) -> (Option<lv2::Lv2Wo
         if args.install && apt_install(&missing, notes) {
             world = lv2::Lv2World::load().ok();
         } else if !args.install {
-            notes.push(format!("not installing {} (--no-install)", missing.join(" ")));
+            notes.push(format!(
+                "not installing {} (--no-install)",
+                missing.join(" ")
+            ));
         }
     }
     let Some(w) = world.as_ref() else {
@@ -255,7 +259,8 @@ fn apt_install(packages: &[&str], notes: &mut Vec<String>) -> bool {
 }
 
 pub fn bundle_path(args: &Args, category: &Category) -> PathBuf {
-    args.bundle_dir.join(format!("{}.clap", category.gel_bundle))
+    args.bundle_dir
+        .join(format!("{}.clap", category.gel_bundle))
 }
 
 /// One timed row of the table.
@@ -297,7 +302,7 @@ pub fn median(v: &[f64]) -> f64 {
 }
 
 /// Process the whole input once; DSP seconds.
-fn run_once(p: &mut dyn Processor, input: &[Vec<f32>; 2], out: &mut [Vec<f32>; 2]) -> f64 {
+pub fn run_once(p: &mut dyn Processor, input: &[Vec<f32>; 2], out: &mut [Vec<f32>; 2]) -> f64 {
     let mut ns = 0u64;
     let len = input[0].len();
     let mut pos = 0;
@@ -311,10 +316,7 @@ fn run_once(p: &mut dyn Processor, input: &[Vec<f32>; 2], out: &mut [Vec<f32>; 2
         in_r[..n].copy_from_slice(&input[1][pos..pos + n]);
         in_l[n..].fill(0.0);
         in_r[n..].fill(0.0);
-        ns += p.process(
-            [&in_l, &in_r],
-            [&mut ol[..BLOCK], &mut or[..BLOCK]],
-        );
+        ns += p.process([&in_l, &in_r], [&mut ol[..BLOCK], &mut or[..BLOCK]]);
         pos += n;
     }
     ns as f64 * 1e-9
@@ -329,7 +331,11 @@ fn run(args: &Args) -> Result<(), String> {
     if args.quality {
         return quality::run(args);
     }
-    let seconds = if args.short { SHORT_SECONDS } else { FULL_SECONDS };
+    let seconds = if args.short {
+        SHORT_SECONDS
+    } else {
+        FULL_SECONDS
+    };
     let mut notes = Vec::new();
     let (world, peers) = prepare_peers(args, &mut notes);
 
@@ -345,7 +351,11 @@ fn run(args: &Args) -> Result<(), String> {
         },
         proc_: Box::new(CopyBaseline),
     });
-    let mut add_peer = |entries: &mut Vec<Entry>, p: &Peer, cat: &str, compare: Option<usize>, notes: &mut Vec<String>| {
+    let add_peer = |entries: &mut Vec<Entry>,
+                    p: &Peer,
+                    cat: &str,
+                    compare: Option<usize>,
+                    notes: &mut Vec<String>| {
         let Some(w) = world.as_ref() else { return };
         let params = match lv2::parse_params(&p.params) {
             Ok(v) => v,
@@ -366,7 +376,14 @@ fn run(args: &Args) -> Result<(), String> {
                     },
                     runs: Vec::new(),
                     compare_with: compare,
-                    settings: format!("`{}`", if p.params.is_empty() { "defaults" } else { &p.params }),
+                    settings: format!(
+                        "`{}`",
+                        if p.params.is_empty() {
+                            "defaults"
+                        } else {
+                            &p.params
+                        }
+                    ),
                 },
                 proc_: Box::new(inst),
             }),
@@ -432,7 +449,10 @@ fn run(args: &Args) -> Result<(), String> {
     let input = signal::bench_input(seconds, RATE);
     let mut out = [vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]];
     // Warm-up (not counted): caches, lazy initialisation, page faults.
-    let warm = [input[0][..input[0].len().min(48_000)].to_vec(), input[1][..input[1].len().min(48_000)].to_vec()];
+    let warm = [
+        input[0][..input[0].len().min(48_000)].to_vec(),
+        input[1][..input[1].len().min(48_000)].to_vec(),
+    ];
     for e in entries.iter_mut() {
         run_once(e.proc_.as_mut(), &warm, &mut out);
     }
@@ -452,7 +472,8 @@ fn run(args: &Args) -> Result<(), String> {
     let rows: Vec<Row> = entries.into_iter().map(|e| e.row).collect();
     let table = markdown_table(&rows, seconds, args.runs);
     println!("\n{table}");
-    std::fs::create_dir_all(&args.out_dir).map_err(|e| format!("{}: {e}", args.out_dir.display()))?;
+    std::fs::create_dir_all(&args.out_dir)
+        .map_err(|e| format!("{}: {e}", args.out_dir.display()))?;
     let png = args.out_dir.join("bench.png");
     chart::bench_chart(&rows, seconds, &png)?;
     let md = bench_markdown(args, &rows, &table, &notes, seconds);
@@ -475,7 +496,13 @@ fn markdown_table(rows: &[Row], seconds: f64, runs: usize) -> String {
         let max = r.runs.iter().cloned().fold(0.0, f64::max);
         let ratio = r
             .compare_with
-            .map(|g| format!("{:.2} ({})", rows[g].median() / m, short_gel(&rows[g].label)))
+            .map(|g| {
+                format!(
+                    "{:.2} ({})",
+                    rows[g].median() / m,
+                    short_gel(&rows[g].label)
+                )
+            })
             .unwrap_or_else(|| match r.kind {
                 RowKind::Peer => "Gel not built yet".into(),
                 _ => String::new(),
@@ -534,7 +561,13 @@ pub fn machine_info() -> String {
     format!("{date}, {cpu}, {cores} cores, load average {load}")
 }
 
-fn bench_markdown(args: &Args, rows: &[Row], table: &str, notes: &[String], seconds: f64) -> String {
+fn bench_markdown(
+    args: &Args,
+    rows: &[Row],
+    table: &str,
+    notes: &[String],
+    seconds: f64,
+) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# Gel bench: DSP CPU side by side with the peers\n");
     let _ = writeln!(
@@ -590,12 +623,4 @@ pub fn load_gel_setup(
     g.apply(setup.settings)?;
     g.activate(RATE, BLOCK);
     Ok(g)
-}
-
-pub fn out_file(args: &Args, name: &str) -> PathBuf {
-    args.out_dir.join(name)
-}
-
-pub fn exists(p: &Path) -> bool {
-    p.exists()
 }

@@ -33,6 +33,8 @@ const USAGE: &str = "Usage:
   cargo xtask bundle --all [--release]          ... of every Gel plugin
   cargo xtask install                           release bundles of every plugin into ~/.clap and ~/.vst3
   cargo xtask test [<cargo test args>]          build the test bundles, then run every test
+  cargo xtask bench [--plugin NAME] [--runs N] [--quality] [--short]
+                                                release bundles, then CPU (or quality) vs the peers
 Bundles land in target/bundled/.";
 
 fn main() {
@@ -51,6 +53,7 @@ fn run() -> Result<(), String> {
         "bundle" => bundle(&rest),
         "install" => install(&rest),
         "test" => test(&rest),
+        "bench" => bench(&rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -181,5 +184,23 @@ fn test(args: &[String]) -> Result<(), String> {
         Ok(())
     } else {
         Err("tests failed".into())
+    }
+}
+
+/// Build the release bundles, then run gel-bench (release) on them with the given arguments.
+fn bench(args: &[String]) -> Result<(), String> {
+    bundle(&["--all".into(), "--release".into()])?;
+    let bundle_dir = std::fs::canonicalize(bundled_dir()).map_err(|e| e.to_string())?;
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["run", "--release", "--package", "gel-bench", "--"])
+        .arg("--bundle-dir")
+        .arg(&bundle_dir)
+        .args(args)
+        .status()
+        .map_err(|e| format!("could not run gel-bench: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("bench failed".into())
     }
 }
