@@ -9,7 +9,8 @@
 //! ```
 //!
 //! with each expectation an exponential moving average
-//! `E[n] = E[n−1] + α·(v − E[n−1])`, `α = 1 − e^(−1/(τ·fs))`, τ = 300 ms
+//! `E[n] = E[n−1] + α·(v − E[n−1])`, `α = 1 − e^(−1/(τ·fs))`, τ = 300 ms,
+//! advanced a chunk at a time exactly as the RMS in [`crate::meter`]
 //! (the integration time commonly used for phase/correlation meters, as for
 //! the RMS meter in [`crate::meter`]; cf. Dickreiter et al., *Handbuch der
 //! Tonstudiotechnik*, "Korrelationsgradmesser"). `r` is +1 for identical
@@ -22,6 +23,7 @@
 //! [`ScopeBuffer`] is a single-producer ring of recent `(mid, side)` points
 //! shared with the GUI through atomics only.
 
+use crate::meter::CHUNK;
 use atomic_float::AtomicF32;
 use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -36,7 +38,8 @@ pub const SILENCE_POWER: f32 = 1e-9;
 #[derive(Debug)]
 pub struct CorrelationMeter {
     out: Arc<AtomicF32>,
-    alpha: f32,
+    /// `keep[k]` = `(1 − α)^k`: the averages advance a chunk of k samples at a time.
+    keep: [f32; CHUNK + 1],
     e_lr: f32,
     e_ll: f32,
     e_rr: f32,
@@ -47,7 +50,7 @@ impl CorrelationMeter {
     pub fn new(out: Arc<AtomicF32>) -> Self {
         let mut m = Self {
             out,
-            alpha: 0.0,
+            keep: [0.0; CHUNK + 1],
             e_lr: 0.0,
             e_ll: 0.0,
             e_rr: 0.0,
@@ -58,9 +61,11 @@ impl CorrelationMeter {
 
     /// Computes the averaging coefficient for `sample_rate` and resets.
     pub fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
-        self.alpha = (1.0
-            - (-1.0 / (CORRELATION_TIME_CONSTANT_SECONDS as f64 * sample_rate as f64)).exp())
-            as f32;
+        // 1 − α = e^(−1/(τ·fs)).
+        let keep = (-1.0 / (CORRELATION_TIME_CONSTANT_SECONDS as f64 * sample_rate as f64)).exp();
+        for k in 0..=CHUNK {
+            self.keep[k] = keep.powi(k as i32) as f32;
+        }
         self.reset();
     }
 
@@ -75,18 +80,25 @@ impl CorrelationMeter {
     /// Updates the averages with one block (the common length) and
     /// publishes the correlation.
     pub fn process(&mut self, left: &[f32], right: &[f32]) {
-        let a = self.alpha;
         let (mut lr, mut ll, mut rr) = (self.e_lr, self.e_ll, self.e_rr);
-        for (&l, &r) in left.iter().zip(right) {
-            // Non-finite input would poison the averages forever.
-            let (l, r) = if l.is_finite() && r.is_finite() {
-                (l, r)
-            } else {
-                (0.0, 0.0)
-            };
-            lr += a * (l * r - lr);
-            ll += a * (l * l - ll);
-            rr += a * (r * r - rr);
+        let n = left.len().min(right.len());
+        for (l_chunk, r_chunk) in left[..n].chunks(CHUNK).zip(right[..n].chunks(CHUNK)) {
+            let k = l_chunk.len();
+            let (mut sum_lr, mut sum_ll, mut sum_rr) = (0.0f32, 0.0f32, 0.0f32);
+            for (&l, &r) in l_chunk.iter().zip(r_chunk) {
+                // Non-finite input would poison the averages forever: count it as silence.
+                // Branch-free (NaN fails the comparison, ±Inf exceeds MAX), so it vectorises.
+                let ok = l.abs() <= f32::MAX && r.abs() <= f32::MAX;
+                let (l, r) = if ok { (l, r) } else { (0.0, 0.0) };
+                sum_lr += l * r;
+                sum_ll += l * l;
+                sum_rr += r * r;
+            }
+            // The exact one-pole response to the chunk's means (see crate::meter's docs).
+            let (keep, mean) = (self.keep[k], 1.0 / k as f32);
+            lr = lr * keep + (1.0 - keep) * sum_lr * mean;
+            ll = ll * keep + (1.0 - keep) * sum_ll * mean;
+            rr = rr * keep + (1.0 - keep) * sum_rr * mean;
         }
         // Keep decaying averages out of the subnormal range (once per block).
         let floor = SILENCE_POWER * 1e-12;

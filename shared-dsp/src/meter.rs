@@ -14,6 +14,14 @@
 //!   (Zölzer, *DAFX*, 2nd ed., §4.2.2 "RMS measurement"). A step of power P
 //!   therefore reaches `P·(1 − 1/e)` after exactly τ.
 //!
+//! The envelopes are advanced per chunk of at most [`CHUNK`] samples rather than
+//! per sample, so the inner loop is a vectorisable max/sum of squares: the
+//! peak becomes `max(chunk_peak, c^k·env)` (exact when the chunk's peak is its
+//! last sample; otherwise high by at most `k` samples of release, 0.009 dB at
+//! 44.1 kHz for k = 32) and the power `p·(1−α)^k + (1 − (1−α)^k)·mean(x²)`,
+//! the exact one-pole response to the chunk's mean square (the error against
+//! the per-sample recursion is second order in k/(τ·fs) < 0.003).
+//!
 //! Readings are published as dBFS in [`MeterReadings`] (lock-free atomics),
 //! stored once per [`LevelMeter::process`] call with `Relaxed` ordering: each
 //! value is independent and a GUI frame tolerates a one-block-old reading.
@@ -33,6 +41,9 @@ pub const PEAK_FALL_SECONDS: f32 = 1.7;
 pub const RMS_TIME_CONSTANT_SECONDS: f32 = 0.3;
 /// Default peak-hold time.
 pub const DEFAULT_HOLD_MS: f32 = 2000.0;
+
+/// Samples per envelope update (see the module docs).
+pub const CHUNK: usize = 32;
 
 /// Envelopes below this (≈ −200 dB) are set to zero once per block so the
 /// decaying state never reaches subnormal numbers.
@@ -115,10 +126,10 @@ struct ChannelState {
 pub struct LevelMeter {
     readings: Arc<MeterReadings>,
     state: [ChannelState; METER_CHANNELS],
-    /// Per-sample peak multiplier `10^(−1/(1.7·fs))`.
-    peak_release: f32,
-    /// Per-sample RMS smoothing factor `1 − e^(−1/(τ·fs))`.
-    rms_alpha: f32,
+    /// `peak_release[k]` = per-sample peak multiplier `10^(−1/(1.7·fs))` to the power k.
+    peak_release: [f32; CHUNK + 1],
+    /// `rms_keep[k]` = `(1 − α)^k` with the per-sample RMS factor `α = 1 − e^(−1/(τ·fs))`.
+    rms_keep: [f32; CHUNK + 1],
     hold_ms: f32,
     hold_samples: u32,
     sample_rate: f32,
@@ -131,8 +142,8 @@ impl LevelMeter {
         let mut m = Self {
             readings,
             state: [ChannelState::default(); METER_CHANNELS],
-            peak_release: 1.0,
-            rms_alpha: 1.0,
+            peak_release: [1.0; CHUNK + 1],
+            rms_keep: [0.0; CHUNK + 1],
             hold_ms: DEFAULT_HOLD_MS,
             hold_samples: 0,
             sample_rate: 48_000.0,
@@ -151,9 +162,13 @@ impl LevelMeter {
         self.sample_rate = sample_rate;
         let fs = sample_rate as f64;
         // 20 dB over 1.7·fs samples → per sample −20/(1.7·fs) dB → gain 10^(−1/(1.7·fs)).
-        self.peak_release =
-            10f64.powf(-(PEAK_FALL_DB as f64 / 20.0) / (PEAK_FALL_SECONDS as f64 * fs)) as f32;
-        self.rms_alpha = (1.0 - (-1.0 / (RMS_TIME_CONSTANT_SECONDS as f64 * fs)).exp()) as f32;
+        let release = 10f64.powf(-(PEAK_FALL_DB as f64 / 20.0) / (PEAK_FALL_SECONDS as f64 * fs));
+        // 1 − α = e^(−1/(τ·fs)).
+        let keep = (-1.0 / (RMS_TIME_CONSTANT_SECONDS as f64 * fs)).exp();
+        for k in 0..=CHUNK {
+            self.peak_release[k] = release.powi(k as i32) as f32;
+            self.rms_keep[k] = keep.powi(k as i32) as f32;
+        }
         self.set_hold_time_ms(self.hold_ms);
         self.reset();
     }
@@ -175,7 +190,13 @@ impl LevelMeter {
     pub fn process(&mut self, channels: &[&[f32]]) {
         let n = channels.len().min(METER_CHANNELS);
         for (st, x) in self.state.iter_mut().zip(channels.iter()).take(n) {
-            Self::process_channel(st, x, self.peak_release, self.rms_alpha, self.hold_samples);
+            Self::process_channel(
+                st,
+                x,
+                &self.peak_release,
+                &self.rms_keep,
+                self.hold_samples,
+            );
         }
         if n == 0 {
             return;
@@ -198,20 +219,35 @@ impl LevelMeter {
     }
 
     #[inline]
-    fn process_channel(st: &mut ChannelState, x: &[f32], release: f32, alpha: f32, hold_len: u32) {
+    fn process_channel(
+        st: &mut ChannelState,
+        x: &[f32],
+        release: &[f32; CHUNK + 1],
+        keep: &[f32; CHUNK + 1],
+        hold_len: u32,
+    ) {
         let (mut peak, mut power, mut hold, mut hold_left) =
             (st.peak, st.power, st.hold, st.hold_left);
-        for &s in x {
-            // Non-finite input would poison the state forever; ignore it.
-            let s = if s.is_finite() { s } else { 0.0 };
-            peak = (peak * release).max(s.abs());
-            power += alpha * (s * s - power);
+        for chunk in x.chunks(CHUNK) {
+            let k = chunk.len();
+            let (mut chunk_peak, mut sum_squares) = (0.0f32, 0.0f32);
+            for &s in chunk {
+                // Non-finite input would poison the state forever: count it as silence
+                // (NaN fails the comparison, ±Inf exceeds MAX). Branch-free, so it vectorises.
+                let a = s.abs();
+                let a = if a <= f32::MAX { a } else { 0.0 };
+                chunk_peak = chunk_peak.max(a);
+                sum_squares += a * a;
+            }
+            peak = (peak * release[k]).max(chunk_peak);
+            power = power * keep[k] + (1.0 - keep[k]) * (sum_squares / k as f32);
             if peak >= hold {
                 hold = peak;
                 hold_left = hold_len;
-            } else if hold_left > 0 {
-                hold_left -= 1;
+            } else if hold_left > k as u32 {
+                hold_left -= k as u32;
             } else {
+                hold_left = 0;
                 hold = peak;
             }
         }

@@ -80,6 +80,8 @@ pub struct GelPanner {
 
     /// Consecutive silent input samples, to report the tail and then sleep.
     silent_samples: u64,
+    /// Whether the editor was open during the last block (meters restart when it opens).
+    editor_was_open: bool,
 }
 
 impl Default for GelPanner {
@@ -100,6 +102,7 @@ impl Default for GelPanner {
             correlation: CorrelationMeter::new(display.correlation.clone()),
             display,
             silent_samples: 0,
+            editor_was_open: false,
         }
     }
 }
@@ -280,7 +283,17 @@ impl Plugin for GelPanner {
         let (left_slot, right_slot) = channels.split_at_mut(1);
         let (left, right) = (&mut *left_slot[0], &mut *right_slot[0]);
 
-        self.input_meter.process(&[left, right]);
+        // Meters, correlation and goniometer only run while someone looks at them.
+        let editor_open = self.params.editor_state.is_open();
+        if editor_open && !self.editor_was_open {
+            self.input_meter.reset();
+            self.output_meter.reset();
+            self.correlation.reset();
+        }
+        self.editor_was_open = editor_open;
+        if editor_open {
+            self.input_meter.process(&[left, right]);
+        }
 
         // Silence in: once the tail has rung out, output silence without running the DSP.
         let silent_input = guard::is_silent(&[left, right], SILENCE_THRESHOLD);
@@ -295,8 +308,10 @@ impl Plugin for GelPanner {
             right.fill(0.0);
             self.mono_maker.reset();
             self.snap_to_parameters();
-            self.output_meter.process(&[left, right]);
-            self.correlation.process(left, right);
+            if editor_open {
+                self.output_meter.process(&[left, right]);
+                self.correlation.process(left, right);
+            }
             return ProcessStatus::Normal;
         }
 
@@ -316,9 +331,11 @@ impl Plugin for GelPanner {
 
         self.matrix.process(left, right);
 
-        self.output_meter.process(&[left, right]);
-        self.correlation.process(left, right);
-        self.display.scope.push_block(left, right);
+        if editor_open {
+            self.output_meter.process(&[left, right]);
+            self.correlation.process(left, right);
+            self.display.scope.push_block(left, right);
+        }
 
         let tail = self.tail_samples();
         if tail == 0 {
