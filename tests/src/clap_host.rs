@@ -25,8 +25,10 @@ use clack_extensions::params::{
 };
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
 use clack_extensions::tail::{HostTail, HostTailImpl, PluginTail, TailLength};
-use clack_host::events::event_types::ParamValueEvent;
+use clack_host::events::event_types::{ParamValueEvent, TransportEvent, TransportFlags};
+use clack_host::events::{EventFlags, EventHeader};
 use clack_host::prelude::*;
+use clack_host::utils::{BeatTime, SecondsTime};
 
 use crate::{Descriptor, Format, ParamEvent, ParamInfo, PluginHost, ProcessOutcome};
 
@@ -172,6 +174,8 @@ pub struct ClapPlugin {
     events: EventBuffer,
     out_events: EventBuffer,
     steady_time: u64,
+    /// Tempo sent as transport with every process call (None: no transport).
+    tempo: Option<f64>,
     /// Optional clock read right before and after the plugin's own `process` call (for
     /// benchmarks: e.g. thread CPU time in ns); the differences add up in `process_clock_total`.
     process_clock: Option<fn() -> u64>,
@@ -288,11 +292,52 @@ impl ClapPlugin {
             events: EventBuffer::with_capacity(256),
             out_events: EventBuffer::with_capacity(256),
             steady_time: 0,
+            tempo: None,
             process_clock: None,
             process_clock_total: 0,
         };
         plugin.params();
         plugin
+    }
+
+    /// Select the plugin's audio-ports configuration (CLAP `audio-ports-config`) whose main input
+    /// has `main_input_channels` channels, e.g. 1 for a mono-in/stereo-out layout. Call before
+    /// [`PluginHost::activate`]. Returns the configuration's name.
+    pub fn select_main_input_channels(
+        &mut self,
+        main_input_channels: usize,
+    ) -> Result<String, String> {
+        use clack_extensions::audio_ports_config::{
+            AudioPortsConfigBuffer, PluginAudioPortsConfig,
+        };
+        let configs = self
+            .instance
+            .plugin_shared_handle()
+            .get_extension::<PluginAudioPortsConfig>()
+            .ok_or("plugin has no audio-ports-config extension")?;
+        let handle = self.instance.plugin_handle();
+        let mut buffer = AudioPortsConfigBuffer::new();
+        let found = (0..configs.count(&handle)).find_map(|index| {
+            let config = configs.get(&handle, index, &mut buffer)?;
+            let input = config.main_input.map_or(0, |p| p.channel_count as usize);
+            let output = config.main_output.map_or(0, |p| p.channel_count as usize);
+            (input == main_input_channels).then(|| {
+                (
+                    config.id,
+                    String::from_utf8_lossy(config.name).into_owned(),
+                    output,
+                )
+            })
+        });
+        let (id, name, outputs) = found
+            .ok_or_else(|| format!("no configuration with {main_input_channels} input channels"))?;
+        configs
+            .select(&handle, id)
+            .map_err(|e| format!("selecting {name:?}: {e}"))?;
+        self.channels = (main_input_channels, outputs);
+        self.in_ports = AudioPorts::with_capacity(main_input_channels.max(1), 1);
+        self.out_ports = AudioPorts::with_capacity(outputs.max(1), 1);
+        Ok(name)
     }
 
     /// Run the plugin's `on_main_thread` if it asked for it, and honour flush requests.
@@ -516,6 +561,23 @@ impl PluginHost for ClapPlugin {
                 self.out_bufs.iter_mut().map(|b| &mut b[..frames]),
             ),
         }]);
+        // A stopped transport at the song start carrying only the tempo.
+        let transport = self.tempo.map(|tempo| TransportEvent {
+            header: EventHeader::new_core(0, EventFlags::empty()),
+            flags: TransportFlags::HAS_TEMPO,
+            song_pos_beats: BeatTime::from_int(0),
+            song_pos_seconds: SecondsTime::from_int(0),
+            tempo,
+            tempo_inc: 0.0,
+            loop_start_beats: BeatTime::from_int(0),
+            loop_end_beats: BeatTime::from_int(0),
+            loop_start_seconds: SecondsTime::from_int(0),
+            loop_end_seconds: SecondsTime::from_int(0),
+            bar_start: BeatTime::from_int(0),
+            bar_number: 0,
+            time_signature_numerator: 4,
+            time_signature_denominator: 4,
+        });
         let clock_start = self.process_clock.map(|clock| clock());
         let status = processor.process(
             &input_audio,
@@ -523,7 +585,7 @@ impl PluginHost for ClapPlugin {
             &self.events.as_input(),
             &mut self.out_events.as_output(),
             Some(self.steady_time),
-            None,
+            transport.as_ref(),
         );
         if let (Some(clock), Some(start)) = (self.process_clock, clock_start) {
             self.process_clock_total += clock().saturating_sub(start);
@@ -545,6 +607,10 @@ impl PluginHost for ClapPlugin {
             Ok(ProcessStatus::Sleep) => ProcessOutcome::Sleep,
             Err(_) => ProcessOutcome::Error,
         }
+    }
+
+    fn set_tempo(&mut self, bpm: f64) {
+        self.tempo = Some(bpm);
     }
 
     fn latency(&mut self) -> u32 {

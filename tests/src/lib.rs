@@ -117,6 +117,11 @@ pub trait PluginHost {
     fn open_editor(&mut self, parent_window: u32) -> Result<(u32, u32), String>;
     fn close_editor(&mut self);
 
+    /// Host tempo in BPM for every following process call (CLAP: a transport with a tempo;
+    /// without a call, the host sends no transport). Hosts that cannot send a tempo ignore it,
+    /// which a tempo-synced plugin sees as "no tempo from the host".
+    fn set_tempo(&mut self, _bpm: f64) {}
+
     /// Give the plugin main-thread time (CLAP: run `on_main_thread` when it asked for it). Hosts
     /// call this while an editor is open and between test steps.
     fn idle(&mut self) {}

@@ -263,3 +263,44 @@ fn editor_screenshot_with_signal() {
         "the editor drew almost nothing"
     );
 }
+
+/// Mono in → stereo out (the CLAP audio-ports configuration with one input channel): the mono
+/// source is placed with the pan law — −3.0103 dB in each channel at the centre with the default
+/// constant-power law — and hard left leaves the right channel silent.
+#[test]
+fn mono_input_layout_is_panned_with_the_law() {
+    use gel_host_tests::clap_host::ClapPlugin;
+    for (pan, expected_left_db, expected_right_db) in [
+        ("C", Some(-3.0103), Some(-3.0103)),
+        ("100L", Some(0.0), None),
+    ] {
+        let mut p = ClapPlugin::load(&gel_host_tests::bundle_dir().join("Gel Panner.clap"));
+        p.select_main_input_channels(1)
+            .expect("Gel Panner offers a mono-in layout");
+        assert_eq!(p.main_channels(), (1, 2));
+        set(&mut p, "Pan", pan);
+        p.activate(SR, BLOCK as u32);
+        let len = SR as usize / 2;
+        let x = signals::sine(1000.0, 0.5, SR, len);
+        let mut out = (vec![0.0; len], vec![0.0; len]);
+        for start in (0..len).step_by(BLOCK) {
+            let end = (start + BLOCK).min(len);
+            let mut outs: Vec<&mut [f32]> = vec![&mut out.0[start..end], &mut out.1[start..end]];
+            p.process(&[&x[start..end]], &mut outs, &[]);
+        }
+        let input_db = rms_db(&x[len / 2..]);
+        for (channel, signal, expected) in [
+            ("left", &out.0, expected_left_db),
+            ("right", &out.1, expected_right_db),
+        ] {
+            let level = rms_db(&signal[len / 2..]) - input_db;
+            match expected {
+                Some(db) => assert!(
+                    (level - db).abs() < 0.01,
+                    "pan {pan}: {channel} at {level:.4} dB, expected {db} dB"
+                ),
+                None => assert!(level < -100.0, "pan {pan}: {channel} at {level:.1} dB"),
+            }
+        }
+    }
+}
