@@ -190,13 +190,7 @@ impl LevelMeter {
     pub fn process(&mut self, channels: &[&[f32]]) {
         let n = channels.len().min(METER_CHANNELS);
         for (st, x) in self.state.iter_mut().zip(channels.iter()).take(n) {
-            Self::process_channel(
-                st,
-                x,
-                &self.peak_release,
-                &self.rms_keep,
-                self.hold_samples,
-            );
+            Self::process_channel(st, x, &self.peak_release, &self.rms_keep, self.hold_samples);
         }
         if n == 0 {
             return;
