@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 
 pub mod clap_host;
+pub mod live_screenshot;
 pub mod signals;
 pub mod suite;
 pub mod vst3_host;

@@ -213,23 +213,10 @@ fn mono_maker_sums_flat_and_removes_low_side() {
 /// so the meters, goniometer and correlation meter show signal. Skipped without an X server.
 #[test]
 fn editor_screenshot_with_signal() {
-    use gel_host_tests::x11_parent::{self, X11Parent};
-    use std::time::Duration;
-
-    let mut parent = match X11Parent::open(960, 480) {
-        Ok(parent) => parent,
-        Err(reason) => {
-            println!("skipped: {reason}");
-            return;
-        }
-    };
     let mut p = panner(Format::Clap);
     set(p.as_mut(), "Pan", "30R");
     set(p.as_mut(), "Width", "120");
     p.activate(SR, BLOCK as u32);
-    let (w, h) = p.open_editor(parent.window_id()).expect("open editor");
-    parent.resize(w as u16, h as u16).expect("resize parent");
-
     // A wide, mostly correlated signal: a shared part plus a smaller independent part per side.
     let len = SR as usize;
     let shared = signals::noise(11, 0.3, len);
@@ -237,31 +224,13 @@ fn editor_screenshot_with_signal() {
     let right_only = signals::noise(13, 0.12, len);
     let left: Vec<f32> = shared.iter().zip(&left_only).map(|(a, b)| a + b).collect();
     let right: Vec<f32> = shared.iter().zip(&right_only).map(|(a, b)| a + b).collect();
-    let (mut out_l, mut out_r) = (vec![0.0; BLOCK], vec![0.0; BLOCK]);
-    for round in 0..40 {
-        // About 25 ms of audio per 25 ms of drawing, so the meters see real-time ballistics.
-        for block in 0..2 {
-            let start = ((round * 2 + block) * BLOCK) % (len - BLOCK);
-            let mut outs: Vec<&mut [f32]> = vec![&mut out_l, &mut out_r];
-            p.process(
-                &[&left[start..start + BLOCK], &right[start..start + BLOCK]],
-                &mut outs,
-                &[],
-            );
-        }
-        parent.pump(Duration::from_millis(25));
-        p.idle();
-    }
-    let (gw, gh, rgb) = parent.grab().expect("grab");
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots/gel-panner.png");
-    x11_parent::write_png(&path, gw, gh, &rgb).expect("write png");
-    p.close_editor();
-    parent.pump(Duration::from_millis(100));
-    assert!(
-        x11_parent::distinct_colours(&rgb) > 50,
-        "the editor drew almost nothing"
-    );
+    gel_host_tests::live_screenshot::screenshot_with_signal(
+        p.as_mut(),
+        &[left, right],
+        BLOCK,
+        "gel-panner.png",
+    )
+    .expect("editor screenshot");
 }
 
 /// Mono in → stereo out (the CLAP audio-ports configuration with one input channel): the mono

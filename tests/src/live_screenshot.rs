@@ -1,0 +1,78 @@
+//! The README pictures: a plugin's editor photographed while audio plays through it, so meters,
+//! scopes and displays show signal rather than an idle state.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::x11_parent::{self, X11Parent};
+use crate::PluginHost;
+
+/// Rounds of (two blocks of audio, 25 ms of drawing): about one second, enough for meters with
+/// standard ballistics and for scopes to fill.
+const ROUNDS: usize = 40;
+
+/// `docs/screenshots/<file_name>` in the workspace.
+pub fn docs_screenshot_path(file_name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("docs")
+        .join("screenshots")
+        .join(file_name)
+}
+
+/// Open `plugin`'s editor (the plugin must already be activated with blocks of at least
+/// `block` frames) in a host-made X11 window, play `input` (one Vec per input channel, looped)
+/// through it at about real time while the editor draws, and save the window to
+/// `docs/screenshots/<file_name>`. Returns `Ok(false)` with the reason printed when there is
+/// no X server, and fails when the editor drew almost nothing.
+pub fn screenshot_with_signal(
+    plugin: &mut dyn PluginHost,
+    input: &[Vec<f32>],
+    block: usize,
+    file_name: &str,
+) -> Result<bool, String> {
+    let mut parent = match X11Parent::open(640, 480) {
+        Ok(parent) => parent,
+        Err(reason) => {
+            println!("skipped: {reason}");
+            return Ok(false);
+        }
+    };
+    let (width, height) = plugin.open_editor(parent.window_id())?;
+    parent.resize(width as u16, height as u16)?;
+
+    let len = input.iter().map(Vec::len).min().unwrap_or(0);
+    if len < block {
+        return Err(format!("input of {len} frames is shorter than one block"));
+    }
+    let (_, outputs) = plugin.main_channels();
+    let mut out = vec![vec![0.0f32; block]; outputs];
+    for round in 0..ROUNDS {
+        for half in 0..2 {
+            let start = ((round * 2 + half) * block) % (len - block + 1);
+            let ins: Vec<&[f32]> = input.iter().map(|c| &c[start..start + block]).collect();
+            let mut outs: Vec<&mut [f32]> = out.iter_mut().map(|c| &mut c[..]).collect();
+            plugin.process(&ins, &mut outs, &[]);
+        }
+        parent.pump(Duration::from_millis(25));
+        plugin.idle();
+    }
+    let (grab_width, grab_height, rgb) = parent.grab()?;
+    x11_parent::write_png(
+        &docs_screenshot_path(file_name),
+        grab_width,
+        grab_height,
+        &rgb,
+    )?;
+    plugin.close_editor();
+    parent.pump(Duration::from_millis(100));
+    plugin.idle();
+    // The parent is plain black: an editor that drew shows many colours.
+    let colours = x11_parent::distinct_colours(&rgb);
+    if colours <= 50 {
+        return Err(format!(
+            "the editor drew almost nothing ({colours} colours)"
+        ));
+    }
+    Ok(true)
+}
