@@ -110,8 +110,45 @@ Calf Reverb.",
         list_category: "delay",
         title: "Delay (375 ms, feedback 0.4)",
         gel_bundle: "Gel Delay",
-        setups: &[],
-        mapping: "Gel Delay is not built yet: 375 ms, feedback 0.4, mix 30 %, like the peers.",
+        setups: &[GelSetup {
+            label: "Gel Delay (375 ms, feedback 40 %, mix 30 %, loop filters on, no modulation)",
+            settings: &[
+                ("Sync", "Off"),
+                ("Link L/R", "Linked"),
+                ("Time", "375 ms"),
+                ("Mode", "Stereo"),
+                ("Feedback", "40"),
+                ("Mix", "30"),
+                ("Wet Only", "Off"),
+                ("Low Cut", "On"),
+                ("Low Cut Freq", "100 Hz"),
+                ("High Cut", "On"),
+                ("High Cut Freq", "8 kHz"),
+                ("Drive", "0"),
+                ("Wow", "0"),
+                ("Flutter", "0"),
+                ("Ducking", "0"),
+            ],
+            peers: &[
+                "lsp_slap_delay_stereo",
+                "lsp_comp_delay_stereo",
+                "calf_vintage_delay",
+                "zam_delay_x2mono",
+                "sox_echo",
+            ],
+        }],
+        mapping: "\
+| Gel Delay | peers |
+|---|---|
+| Time = 375 ms, Sync off | Calf Vintage Delay `ms:375`, ZamDelay `time:375`, sox `echo … 375`, LSP Slap Delay tap 1 at 375 ms (tap 0 at 250 ms) |
+| Feedback = 40 % | Calf `feedback:0.4`, ZamDelay `feedb:0.4`, sox decay 0.4 (LSP Slap Delay and Compensation Delay have no feedback) |
+| Mix = 30 % (equal power: dry −1 dB, wet −6.9 dB) | Calf `amount:0.3`, ZamDelay `drywet:0.3`, LSP `wet:0.5` |
+| Low Cut 100 Hz and High Cut 8 kHz on (in the loop) | Calf Vintage Delay has fixed loop filtering; the others none |
+| Wow, flutter, ducking, drive off | (none of the peers has them) |
+
+Gel does more work per sample than the simplest peers (two loop filters per channel, the \
+loop saturator and write limiter); the CPU column compares the cost of what each plugin does \
+at these settings.",
     },
 ];
 

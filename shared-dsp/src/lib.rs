@@ -24,19 +24,33 @@
 //! | [`filter`] | TPT state-variable filter, Linkwitz-Riley crossover, allpass |
 //! | [`mono_maker`] | phase-coherent bass mono-izer in mid/side |
 //! | [`stereo_placement`] | polarity/swap/width/pan/gain as one 2×2 matrix |
+//! | [`delay_line`] | power-of-two stereo ring buffer, Hermite fractional reads |
+//! | [`time_change`] | tape glide and two-head crossfade for delay-time changes |
+//! | [`saturator`] | cheap bounded soft clip for feedback loops, with drive |
+//! | [`modulation`] | wow and flutter LFOs (quadrature oscillators) |
+//! | [`ducker`] | input envelope follower ducking a wet signal |
+//! | [`tempo`] | tempo-synced note values to seconds and samples |
+//! | [`echo`] | the stereo feedback-delay engine built from the blocks above |
 
 #![warn(missing_docs)]
 
 pub mod correlation;
+pub mod delay_line;
 pub mod denormal;
+pub mod ducker;
+pub mod echo;
 pub mod filter;
 pub mod gain;
 pub mod guard;
 pub mod meter;
+pub mod modulation;
 pub mod mono_maker;
 pub mod pan;
+pub mod saturator;
 pub mod smoothing;
 pub mod stereo_placement;
+pub mod tempo;
+pub mod time_change;
 
 #[cfg(test)]
 pub(crate) mod test_util;

@@ -1,0 +1,908 @@
+//! The echo engine of a stereo feedback delay: two delay lines (lanes), time changes
+//! (tape glide or head crossfade), loop filters, saturation, wow/flutter, freeze and the
+//! stereo routing of the stereo, ping-pong and mono modes.
+//!
+//! Signal flow per sample and lane `c` (`y` = what the read head plays, `x` = input):
+//!
+//! ```text
+//! y_c   = line_c(t − D_c(t) − mod(t))                  (Hermite, see delay_line)
+//! out_c = L(y_c)                                         (the wet signal)
+//! y'_c  = LP(HP(y_c))                                    (TPT SVFs, Butterworth, switchable)
+//! u     = (g + f·(1 − g))·M_route·y'                    (g = feedback, f = freeze 0..1)
+//! v     = L((1 − f)·M_in·x + S_d(u))                    (S_d: loop saturator with drive,
+//! w     = v + f·(u − v)                                   L: write limiter, see saturator)
+//! line_c(t) ← w_c
+//! ```
+//!
+//! The loop filters sit in the feedback path: the first echo is the input as it was, each
+//! repeat is filtered once more. `M_in`/`M_route` are the mode's 2×2 routing matrices: stereo `I`/`I`; ping-pong feeds
+//! `(L+R)/2` into the left line only and crosses the feedback (`SWAP`), so echoes alternate
+//! left, right, left…; mono feeds `(L+R)/2` into both lines with straight feedback. Mode
+//! switches ramp the matrices over [`SWITCH_MS`], freeze ramps `f` (which also ramps the
+//! loop filters out and bypasses the saturator: the loop holds exactly at `f = 1`), and
+//! feedback and drive ramp over 20 ms, so no control clicks. Only the recirculated part is
+//! saturated: the first echo is the input, untouched up to −1 dBFS; once the input stops
+//! every written sample is below the saturator's ceiling (−1 dBFS), even at 120 % feedback,
+//! and the write limiter keeps anything written below full scale. The same limiter on the
+//! wet output catches the interpolator's overshoot between samples (at most 1.25× for a
+//! fractional delay), so the echoes never reach full scale.
+//!
+//! ## Block processing
+//! The loop is computed in chunks of at most [`CHUNK`] samples and never longer than the
+//! shortest delay minus the interpolator's look-ahead (allowing for a glide shortening
+//! it), so every sample a chunk reads was written before the chunk starts. Each stage then
+//! runs over the whole chunk: reads are slice copies (integer delay) or one set of
+//! Hermite weights (fixed fractional delay) unless the time glides or is modulated; the
+//! routing, feedback and saturator passes are branch-free loops over both lanes; only the
+//! recursive filters are sample-serial (both lanes interleaved). Filter coefficients are
+//! recomputed once per chunk and only while a cutoff moves.
+//!
+//! ## Silence
+//! The engine tracks how long everything it wrote stayed below [`QUIET_LEVEL`]
+//! (−160 dBFS). Once that covers the longest reachable delay, nothing audible can come
+//! out any more ([`EchoEngine::is_quiet`]). [`EchoEngine::tail_samples`] estimates the
+//! ring-out from the feedback gain: the filters' magnitude responses are ≤ 1 and the
+//! saturator never amplifies, so each pass through the loop scales the energy by at most
+//! `g`, and `⌈ln(QUIET_LEVEL)/ln g⌉` passes bring a full-scale echo to −160 dB.
+
+use crate::delay_line::{DelayLine, MIN_DELAY};
+use crate::filter::{Svf, SvfCoefficients};
+use crate::modulation::{WowFlutter, FLUTTER_MAX_MS, WOW_MAX_MS};
+use crate::saturator;
+use crate::smoothing::{LinearRamp, Matrix2, RampedMatrix2};
+use crate::time_change::{HeadCrossfade, TapeGlide, TimeChangeMode, MAX_GLIDE_RATE};
+
+/// Longest chunk the loop computes at once.
+pub const CHUNK: usize = 256;
+/// Longest delay time (seconds) the engine offers.
+pub const MAX_DELAY_SECONDS: f64 = 4.0;
+/// Ramp time of mode switches, freeze and the loop filters' on/off switches.
+pub const SWITCH_MS: f32 = 50.0;
+/// Ramp time of feedback and drive.
+pub const RAMP_MS: f32 = 20.0;
+/// Level below which the loop counts as silent (−160 dBFS).
+pub const QUIET_LEVEL: f32 = 1e-8;
+/// Q of the loop filters (Butterworth, 12 dB/oct).
+pub const FILTER_Q: f32 = std::f32::consts::FRAC_1_SQRT_2;
+
+/// Line length: the longest delay plus the full modulation excursion plus 1 ms.
+const LINE_SECONDS: f64 = MAX_DELAY_SECONDS + (WOW_MAX_MS + FLUTTER_MAX_MS) as f64 * 1e-3 + 1e-3;
+/// Per chunk a moving cutoff changes by at most this factor (a quarter octave per 5.3 ms at 48 kHz).
+const CUTOFF_STEP: f32 = 1.189_207_1; // 2^(1/4)
+
+/// Stereo routing of the loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EchoMode {
+    /// Left echoes left, right echoes right.
+    Stereo,
+    /// The input's mono sum starts on the left; each repeat changes side.
+    PingPong,
+    /// The input's mono sum, the same echoes on both sides.
+    Mono,
+}
+
+impl EchoMode {
+    /// `M_in` of the module docs.
+    pub fn input_matrix(self) -> Matrix2 {
+        match self {
+            EchoMode::Stereo => Matrix2::IDENTITY,
+            EchoMode::PingPong => Matrix2::new(0.5, 0.5, 0.0, 0.0),
+            EchoMode::Mono => Matrix2::new(0.5, 0.5, 0.5, 0.5),
+        }
+    }
+
+    /// `M_route` of the module docs.
+    pub fn route_matrix(self) -> Matrix2 {
+        match self {
+            EchoMode::PingPong => Matrix2::SWAP,
+            EchoMode::Stereo | EchoMode::Mono => Matrix2::IDENTITY,
+        }
+    }
+}
+
+/// Everything the engine is told per block.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EchoSettings {
+    /// Delay per lane in samples (clamped to what the line holds).
+    pub delay_samples: [f64; 2],
+    /// How time changes sound.
+    pub time_change: TimeChangeMode,
+    /// Routing.
+    pub mode: EchoMode,
+    /// Loop gain, 0..1.2 (above 1 the saturator bounds the self-oscillation).
+    pub feedback: f32,
+    /// Loop high-pass on/off and cutoff (Hz).
+    pub low_cut_on: bool,
+    /// High-pass cutoff.
+    pub low_cut_hz: f32,
+    /// Loop low-pass on/off.
+    pub high_cut_on: bool,
+    /// Low-pass cutoff.
+    pub high_cut_hz: f32,
+    /// Saturator drive in dB (≥ 0).
+    pub drive_db: f32,
+    /// Wow depth 0..1 and rate.
+    pub wow_depth: f32,
+    /// Wow rate (Hz).
+    pub wow_rate_hz: f32,
+    /// Flutter depth 0..1.
+    pub flutter_depth: f32,
+    /// Flutter rate (Hz).
+    pub flutter_rate_hz: f32,
+    /// Hold the loop, mute new input.
+    pub freeze: bool,
+}
+
+impl Default for EchoSettings {
+    fn default() -> Self {
+        Self {
+            delay_samples: [18_000.0; 2],
+            time_change: TimeChangeMode::Tape,
+            mode: EchoMode::Stereo,
+            feedback: 0.4,
+            low_cut_on: false,
+            low_cut_hz: 100.0,
+            high_cut_on: false,
+            high_cut_hz: 8000.0,
+            drive_db: 0.0,
+            wow_depth: 0.0,
+            wow_rate_hz: 0.6,
+            flutter_depth: 0.0,
+            flutter_rate_hz: 7.0,
+            freeze: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FilterKind {
+    HighPass,
+    LowPass,
+}
+
+/// One switchable loop filter for both lanes with a gliding cutoff.
+#[derive(Debug, Clone)]
+struct LoopFilter {
+    kind: FilterKind,
+    sample_rate: f32,
+    svf: [Svf; 2],
+    mix: LinearRamp,
+    hz: f32,
+    target_hz: f32,
+}
+
+impl LoopFilter {
+    fn new(kind: FilterKind, hz: f32) -> Self {
+        let mut f = Self {
+            kind,
+            sample_rate: 48_000.0,
+            svf: [Svf::new(), Svf::new()],
+            mix: LinearRamp::new(),
+            hz,
+            target_hz: hz,
+        };
+        f.mix.set_ramp_time_ms(SWITCH_MS);
+        f.update();
+        f
+    }
+
+    fn prepare(&mut self, sample_rate: f32, max_block: usize) {
+        self.sample_rate = sample_rate;
+        self.mix.prepare(sample_rate, max_block);
+        self.update();
+        self.reset();
+    }
+
+    fn reset(&mut self) {
+        self.svf[0].reset();
+        self.svf[1].reset();
+    }
+
+    fn update(&mut self) {
+        let c = SvfCoefficients::new(self.hz, FILTER_Q, self.sample_rate);
+        self.svf[0].set_coefficients(c);
+        self.svf[1].set_coefficients(c);
+    }
+
+    fn set(&mut self, on: bool, hz: f32) {
+        if hz.is_finite() && hz > 0.0 {
+            self.target_hz = hz;
+        }
+        let mix = if on { 1.0 } else { 0.0 };
+        if self.mix.target() != mix {
+            if self.mix.current() == 0.0 {
+                // Coming in from bypass: start from rest.
+                self.reset();
+            }
+            self.mix.set_target(mix);
+        }
+    }
+
+    fn snap(&mut self) {
+        self.mix.reset(self.mix.target());
+        if self.hz != self.target_hz {
+            self.hz = self.target_hz;
+            self.update();
+        }
+    }
+
+    /// Moves the cutoff one step towards its target (once per chunk).
+    fn glide(&mut self) {
+        if self.hz != self.target_hz {
+            let ratio = (self.target_hz / self.hz).clamp(1.0 / CUTOFF_STEP, CUTOFF_STEP);
+            let next = self.hz * ratio;
+            self.hz = if (next / self.target_hz - 1.0).abs() < 1e-4 {
+                self.target_hz
+            } else {
+                next
+            };
+            self.update();
+        }
+    }
+
+    /// Fully in and not ramping.
+    fn is_full(&self) -> bool {
+        !self.mix.is_ramping() && self.mix.current() == 1.0
+    }
+
+    #[inline(always)]
+    fn tick(kind: FilterKind, svf: &mut Svf, x: f32) -> f32 {
+        match kind {
+            FilterKind::HighPass => svf.process_high(x),
+            FilterKind::LowPass => svf.process_low(x),
+        }
+    }
+
+    fn apply(&mut self, y: &mut [[f32; CHUNK]; 2], len: usize) {
+        let ramping = self.mix.is_ramping();
+        if !ramping && self.mix.current() == 0.0 {
+            return;
+        }
+        let [a, b] = y;
+        let [s0, s1] = &mut self.svf;
+        let kind = self.kind;
+        if !ramping {
+            match kind {
+                FilterKind::HighPass => {
+                    for (l, r) in a[..len].iter_mut().zip(&mut b[..len]) {
+                        *l = s0.process_high(*l);
+                        *r = s1.process_high(*r);
+                    }
+                }
+                FilterKind::LowPass => {
+                    for (l, r) in a[..len].iter_mut().zip(&mut b[..len]) {
+                        *l = s0.process_low(*l);
+                        *r = s1.process_low(*r);
+                    }
+                }
+            }
+        } else {
+            for (l, r) in a[..len].iter_mut().zip(&mut b[..len]) {
+                let m = self.mix.next();
+                let fl = Self::tick(kind, s0, *l);
+                let fr = Self::tick(kind, s1, *r);
+                *l += m * (fl - *l);
+                *r += m * (fr - *r);
+            }
+        }
+    }
+}
+
+/// Reads one head for a chunk: static (slice/Hermite weights) or per sample with `offset`.
+fn read_head(
+    line: &DelayLine,
+    lane: usize,
+    base: usize,
+    delay: f64,
+    offset: Option<&[f32]>,
+    out: &mut [f32],
+) {
+    match offset {
+        None => line.read_fixed(lane, base, delay, out),
+        Some(m) => {
+            for (i, (o, m)) in out.iter_mut().zip(m).enumerate() {
+                *o = line.read_at(lane, base + i, delay + *m as f64);
+            }
+        }
+    }
+}
+
+/// The stereo echo engine; see the module docs.
+#[derive(Debug, Clone)]
+pub struct EchoEngine {
+    sample_rate: f32,
+    line: DelayLine,
+    glide: [TapeGlide; 2],
+    fade: HeadCrossfade,
+    active_mode: TimeChangeMode,
+    requested_mode: TimeChangeMode,
+    targets: [f64; 2],
+    input_matrix: RampedMatrix2,
+    route_matrix: RampedMatrix2,
+    feedback: LinearRamp,
+    freeze: LinearRamp,
+    drive: LinearRamp,
+    low_cut: LoopFilter,
+    high_cut: LoopFilter,
+    modulation: WowFlutter,
+    quiet_samples: u64,
+    y: [[f32; CHUNK]; 2],
+    other: [[f32; CHUNK]; 2],
+    xin: [[f32; CHUNK]; 2],
+    fb: [[f32; CHUNK]; 2],
+    offset: [f32; CHUNK],
+}
+
+impl Default for EchoEngine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EchoEngine {
+    /// An engine for up to [`MAX_DELAY_SECONDS`]; allocates in [`prepare`](Self::prepare).
+    pub fn new() -> Self {
+        let mut e = Self {
+            sample_rate: 48_000.0,
+            line: DelayLine::new(LINE_SECONDS),
+            glide: [TapeGlide::new(), TapeGlide::new()],
+            fade: HeadCrossfade::new(),
+            active_mode: TimeChangeMode::Tape,
+            requested_mode: TimeChangeMode::Tape,
+            targets: [MIN_DELAY; 2],
+            input_matrix: RampedMatrix2::new(),
+            route_matrix: RampedMatrix2::new(),
+            feedback: LinearRamp::new(),
+            freeze: LinearRamp::new(),
+            drive: LinearRamp::new(),
+            low_cut: LoopFilter::new(FilterKind::HighPass, 100.0),
+            high_cut: LoopFilter::new(FilterKind::LowPass, 8000.0),
+            modulation: WowFlutter::new(),
+            quiet_samples: 0,
+            y: [[0.0; CHUNK]; 2],
+            other: [[0.0; CHUNK]; 2],
+            xin: [[0.0; CHUNK]; 2],
+            fb: [[0.0; CHUNK]; 2],
+            offset: [0.0; CHUNK],
+        };
+        e.input_matrix.set_ramp_time_ms(SWITCH_MS);
+        e.route_matrix.set_ramp_time_ms(SWITCH_MS);
+        e.freeze.set_ramp_time_ms(SWITCH_MS);
+        e.feedback.set_ramp_time_ms(RAMP_MS);
+        e.drive.set_ramp_time_ms(RAMP_MS);
+        e.drive.reset(1.0);
+        e
+    }
+
+    /// Allocates the line for `sample_rate` and prepares every part; clears the state.
+    pub fn prepare(&mut self, sample_rate: f32, max_block: usize) {
+        self.sample_rate = sample_rate;
+        self.line.prepare(sample_rate, max_block);
+        for g in &mut self.glide {
+            g.prepare(sample_rate, max_block);
+        }
+        self.fade.prepare(sample_rate, max_block);
+        self.input_matrix.prepare(sample_rate, max_block);
+        self.route_matrix.prepare(sample_rate, max_block);
+        self.feedback.prepare(sample_rate, max_block);
+        self.freeze.prepare(sample_rate, max_block);
+        self.drive.prepare(sample_rate, max_block);
+        self.low_cut.prepare(sample_rate, max_block);
+        self.high_cut.prepare(sample_rate, max_block);
+        self.modulation.prepare(sample_rate, max_block);
+        self.reset();
+    }
+
+    /// Clears the signal state (the line and the filters); settings and head positions stay.
+    pub fn reset(&mut self) {
+        self.line.reset();
+        self.low_cut.reset();
+        self.high_cut.reset();
+        self.quiet_samples = u64::MAX / 2;
+    }
+
+    /// Longest delay the line holds (samples), before modulation.
+    pub fn max_delay_samples(&self) -> f64 {
+        (MAX_DELAY_SECONDS * self.sample_rate as f64).min(self.line.max_delay_samples())
+    }
+
+    /// Takes new settings; everything moves there smoothly.
+    pub fn set(&mut self, s: &EchoSettings) {
+        let max = self.max_delay_samples();
+        for (c, d) in s.delay_samples.iter().enumerate() {
+            let d = if d.is_finite() { *d } else { MIN_DELAY };
+            self.targets[c] = d.clamp(MIN_DELAY, max);
+            self.glide[c].set_target(self.targets[c]);
+        }
+        self.fade.set_target(self.targets);
+        self.requested_mode = s.time_change;
+        self.input_matrix.set_target(s.mode.input_matrix());
+        self.route_matrix.set_target(s.mode.route_matrix());
+        self.feedback.set_target(s.feedback.clamp(0.0, 1.2));
+        self.freeze.set_target(if s.freeze { 1.0 } else { 0.0 });
+        self.drive.set_target(saturator::drive_gain(s.drive_db));
+        self.low_cut.set(s.low_cut_on && !s.freeze, s.low_cut_hz);
+        self.high_cut.set(s.high_cut_on && !s.freeze, s.high_cut_hz);
+        self.modulation.set(
+            s.wow_depth,
+            s.wow_rate_hz,
+            s.flutter_depth,
+            s.flutter_rate_hz,
+        );
+    }
+
+    /// Takes new settings and jumps there: no glide, ramp or fade (after a reset, or while
+    /// nothing sounds).
+    pub fn snap(&mut self, s: &EchoSettings) {
+        self.set(s);
+        self.active_mode = self.requested_mode;
+        for c in 0..2 {
+            self.glide[c].reset(self.targets[c]);
+        }
+        self.fade.reset(self.targets);
+        self.input_matrix.reset(self.input_matrix.target());
+        self.route_matrix.reset(self.route_matrix.target());
+        self.feedback.reset(self.feedback.target());
+        self.freeze.reset(self.freeze.target());
+        self.drive.reset(self.drive.target());
+        self.low_cut.snap();
+        self.high_cut.snap();
+        self.modulation.snap();
+    }
+
+    /// The delays the heads are at now (the sounding head in fade mode), in samples.
+    pub fn current_delays(&self) -> [f64; 2] {
+        match self.active_mode {
+            TimeChangeMode::Tape => [self.glide[0].value(), self.glide[1].value()],
+            TimeChangeMode::Fade => self.fade.current(),
+        }
+    }
+
+    /// The farthest back any read can reach from now on (samples).
+    pub fn reach_samples(&self) -> f64 {
+        let mut d = self.targets[0].max(self.targets[1]);
+        for c in 0..2 {
+            d = d
+                .max(self.glide[c].value())
+                .max(self.fade.from()[c])
+                .max(self.fade.current()[c]);
+        }
+        d + self.modulation.max_offset_samples() as f64 + 4.0
+    }
+
+    /// True once everything the heads can still read is below [`QUIET_LEVEL`].
+    pub fn is_quiet(&self) -> bool {
+        self.quiet_samples as f64 > self.reach_samples()
+    }
+
+    /// Frozen or ramping into/out of freeze.
+    pub fn is_frozen(&self) -> bool {
+        self.freeze.current() > 0.0 || self.freeze.is_ramping()
+    }
+
+    /// Ring-out estimate in samples (see the module docs); `None` = endless (freeze, or
+    /// feedback at or above 100 %).
+    pub fn tail_samples(&self) -> Option<u64> {
+        let g = self.feedback.current().max(self.feedback.target());
+        if self.is_frozen() || g >= 1.0 {
+            return None;
+        }
+        let passes = if g <= 1e-6 {
+            1.0
+        } else {
+            (QUIET_LEVEL.ln() / g.ln()).ceil() as f64 + 1.0
+        };
+        Some((self.reach_samples() * passes) as u64 + self.fade.len_samples() as u64)
+    }
+
+    fn chunk_limit(&self) -> usize {
+        let (mut d_min, mut rate) = (f64::MAX, 0.0);
+        match self.active_mode {
+            TimeChangeMode::Tape => {
+                for g in &self.glide {
+                    d_min = d_min.min(g.value());
+                    if g.is_moving() {
+                        rate = MAX_GLIDE_RATE;
+                    }
+                }
+            }
+            TimeChangeMode::Fade => {
+                for c in 0..2 {
+                    d_min = d_min.min(self.fade.current()[c]);
+                    if self.fade.is_fading() {
+                        d_min = d_min.min(self.fade.from()[c]);
+                    }
+                }
+            }
+        }
+        if self.modulation.is_active() {
+            // Depth ramps and LFO slopes shorten the delay by well under 0.25 sample/sample.
+            rate += 0.25;
+        }
+        (((d_min - 3.0) / (1.0 + rate)).floor().max(1.0) as usize).min(CHUNK)
+    }
+
+    fn begin_chunk(&mut self) {
+        if self.requested_mode != self.active_mode && !self.fade.is_fading() {
+            match self.requested_mode {
+                TimeChangeMode::Fade => {
+                    self.fade
+                        .reset([self.glide[0].value(), self.glide[1].value()]);
+                    self.fade.set_target(self.targets);
+                }
+                TimeChangeMode::Tape => {
+                    let at = self.fade.current();
+                    for ((g, at), target) in self.glide.iter_mut().zip(at).zip(self.targets) {
+                        g.reset(at);
+                        g.set_target(target);
+                    }
+                }
+            }
+            self.active_mode = self.requested_mode;
+        }
+        if self.active_mode == TimeChangeMode::Fade {
+            self.fade.update();
+        }
+        self.low_cut.glide();
+        self.high_cut.glide();
+    }
+
+    /// Runs the loop over one block: `input` in, the wet signal (what the heads play) out.
+    /// All four slices have the same length.
+    pub fn process(&mut self, in_l: &[f32], in_r: &[f32], out_l: &mut [f32], out_r: &mut [f32]) {
+        let n = in_l.len().min(in_r.len()).min(out_l.len()).min(out_r.len());
+        let mut start = 0;
+        while start < n {
+            self.begin_chunk();
+            let len = self.chunk_limit().min(n - start);
+            let end = start + len;
+            self.process_chunk(&in_l[start..end], &in_r[start..end]);
+            for (o, y) in out_l[start..end].iter_mut().zip(&self.y[0][..len]) {
+                *o = saturator::limit(*y);
+            }
+            for (o, y) in out_r[start..end].iter_mut().zip(&self.y[1][..len]) {
+                *o = saturator::limit(*y);
+            }
+            start = end;
+        }
+    }
+
+    fn read(&mut self, len: usize) {
+        let base = self.line.write_index();
+        let modulated = self.modulation.is_active();
+        if modulated {
+            self.modulation.fill(&mut self.offset[..len]);
+        }
+        let offset = modulated.then_some(&self.offset[..len]);
+        match self.active_mode {
+            TimeChangeMode::Tape => {
+                for c in 0..2 {
+                    let g = &mut self.glide[c];
+                    let out = &mut self.y[c][..len];
+                    if !g.is_moving() {
+                        read_head(&self.line, c, base, g.value(), offset, out);
+                    } else {
+                        for (i, o) in out.iter_mut().enumerate() {
+                            let m = offset.map_or(0.0, |m| m[i] as f64);
+                            *o = self.line.read_at(c, base + i, g.next() + m);
+                        }
+                    }
+                }
+            }
+            TimeChangeMode::Fade => {
+                let (to, from) = (self.fade.current(), self.fade.from());
+                let fading = self.fade.is_fading();
+                for c in 0..2 {
+                    read_head(&self.line, c, base, to[c], offset, &mut self.y[c][..len]);
+                    if fading {
+                        read_head(
+                            &self.line,
+                            c,
+                            base,
+                            from[c],
+                            offset,
+                            &mut self.other[c][..len],
+                        );
+                    }
+                }
+                if fading {
+                    for i in 0..len {
+                        let g = self.fade.next_gain();
+                        for c in 0..2 {
+                            let old = self.other[c][i];
+                            self.y[c][i] = old + g * (self.y[c][i] - old);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn process_chunk(&mut self, in_l: &[f32], in_r: &[f32]) {
+        let len = in_l.len();
+        self.read(len);
+
+        // Feedback path: loop filters, then the routing matrix.
+        self.fb[0][..len].copy_from_slice(&self.y[0][..len]);
+        self.fb[1][..len].copy_from_slice(&self.y[1][..len]);
+        if self.low_cut.is_full() && self.high_cut.is_full() {
+            // Both filters, both channels as four SIMD lanes, the low-passes one sample behind
+            // the high-passes (one dependency chain instead of four).
+            let [a, b] = &mut self.fb;
+            crate::filter::highpass_then_lowpass_stereo(
+                &mut self.low_cut.svf,
+                &mut self.high_cut.svf,
+                &mut a[..len],
+                &mut b[..len],
+            );
+        } else {
+            self.low_cut.apply(&mut self.fb, len);
+            self.high_cut.apply(&mut self.fb, len);
+        }
+        let [fl, fr] = &mut self.fb;
+        self.route_matrix.process(&mut fl[..len], &mut fr[..len]);
+
+        // Input routing.
+        let [xl, xr] = &mut self.xin;
+        xl[..len].copy_from_slice(in_l);
+        xr[..len].copy_from_slice(in_r);
+        self.input_matrix.process(&mut xl[..len], &mut xr[..len]);
+
+        // Scale, saturate and add the recirculated part (the result lands in `xin`, then
+        // goes into the line).
+        let frozen = self.is_frozen();
+        if !frozen && !self.feedback.is_ramping() && !self.drive.is_ramping() {
+            let g = self.feedback.current();
+            let d = self.drive.current();
+            for c in 0..2 {
+                let (x, f) = (&mut self.xin[c][..len], &mut self.fb[c][..len]);
+                for v in f.iter_mut() {
+                    *v *= g;
+                }
+                saturator::process_block(f, d, 1.0 / d);
+                for (x, f) in x.iter_mut().zip(f.iter()) {
+                    *x = saturator::limit(*x + *f);
+                }
+            }
+        } else {
+            for i in 0..len {
+                let g = self.feedback.next();
+                let f = self.freeze.next();
+                let d = self.drive.next();
+                let inv_d = 1.0 / d;
+                let g_loop = g + f * (1.0 - g);
+                for c in 0..2 {
+                    let u = g_loop * self.fb[c][i];
+                    let s = saturator::soft_clip(u * d) * inv_d;
+                    let v = saturator::limit((1.0 - f) * self.xin[c][i] + s);
+                    self.xin[c][i] = v + f * (u - v);
+                }
+            }
+        }
+
+        let peak = self.xin[0][..len]
+            .iter()
+            .chain(&self.xin[1][..len])
+            .fold(0.0f32, |m, v| m.max(v.abs()));
+        self.quiet_samples = if peak < QUIET_LEVEL {
+            self.quiet_samples.saturating_add(len as u64)
+        } else {
+            0
+        };
+        let [wl, wr] = &self.xin;
+        self.line.write_block(&wl[..len], &wr[..len]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FS: f32 = 48_000.0;
+
+    fn flat(delay: f64, feedback: f32) -> EchoSettings {
+        EchoSettings {
+            delay_samples: [delay; 2],
+            feedback,
+            ..EchoSettings::default()
+        }
+    }
+
+    fn engine(s: &EchoSettings) -> EchoEngine {
+        let mut e = EchoEngine::new();
+        e.prepare(FS, 512);
+        e.snap(s);
+        e
+    }
+
+    /// Runs `l`/`r` through in blocks of 512; returns the wet outputs.
+    fn run(e: &mut EchoEngine, l: &[f32], r: &[f32]) -> (Vec<f32>, Vec<f32>) {
+        let (mut ol, mut or) = (vec![0.0; l.len()], vec![0.0; l.len()]);
+        for s in (0..l.len()).step_by(512) {
+            let t = (s + 512).min(l.len());
+            e.process(&l[s..t], &r[s..t], &mut ol[s..t], &mut or[s..t]);
+        }
+        (ol, or)
+    }
+
+    fn impulse(len: usize, at: usize, v: f32) -> Vec<f32> {
+        let mut x = vec![0.0; len];
+        x[at] = v;
+        x
+    }
+
+    #[test]
+    fn impulse_arrives_on_the_exact_sample() {
+        for delay in [4.0, 5.0, 63.0, 64.0, 1000.0, 18_000.0] {
+            let mut e = engine(&flat(delay, 0.0));
+            let x = impulse(20_000, 100, 0.5);
+            let (l, r) = run(&mut e, &x, &x);
+            for (i, (a, b)) in l.iter().zip(&r).enumerate() {
+                let want = if i == 100 + delay as usize { 0.5 } else { 0.0 };
+                assert_eq!((*a, *b), (want, want), "delay {delay}, sample {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn unity_feedback_holds_the_level_exactly() {
+        let d = 1000.0;
+        let mut e = engine(&flat(d, 1.0));
+        let x = impulse(20_000, 0, 0.25);
+        let (l, _) = run(&mut e, &x, &x);
+        for k in 1..20 {
+            assert_eq!(l[k * 1000], 0.25, "repeat {k}");
+        }
+        assert!(e.tail_samples().is_none());
+    }
+
+    #[test]
+    fn feedback_above_unity_is_bounded() {
+        let mut e = engine(&EchoSettings {
+            drive_db: 0.0,
+            high_cut_on: true,
+            ..flat(480.0, 1.2)
+        });
+        let x: Vec<f32> = (0..96_000)
+            .map(|n| if n < 480 { (n as f32 * 0.1).sin() } else { 0.0 })
+            .collect();
+        let (l, _) = run(&mut e, &x, &x);
+        let peak = l.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!(peak < 1.0, "{peak}");
+        let after = l[1000..].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!(after < saturator::CEILING, "{after}");
+        // And it does self-oscillate: the last second is loud.
+        let late = l[48_000..].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!(late > saturator::KNEE, "{late}");
+    }
+
+    #[test]
+    fn ping_pong_alternates() {
+        let (tl, tr) = (300.0, 500.0);
+        let mut e = engine(&EchoSettings {
+            delay_samples: [tl, tr],
+            mode: EchoMode::PingPong,
+            ..flat(0.0, 0.5)
+        });
+        let x = impulse(4000, 0, 0.8);
+        let (l, r) = run(&mut e, &x, &x);
+        // Left at 300, right at 800, left at 1100, right at 1600, ...
+        assert_eq!(l[300], 0.8);
+        assert_eq!(r[300], 0.0);
+        assert_eq!(r[800], 0.4);
+        assert_eq!(l[800], 0.0);
+        assert_eq!(l[1100], 0.2);
+        assert_eq!(r[1600], 0.1);
+        let energy = |x: &[f32]| x.iter().map(|v| v * v).sum::<f32>();
+        let want = 0.64 * (1.0 + 0.0625 + 0.0625f32.powi(2) + 0.0625f32.powi(3));
+        assert!((energy(&l) - want).abs() < 1e-4, "{}", energy(&l));
+        assert!(energy(&r) > 0.16);
+    }
+
+    #[test]
+    fn freeze_holds_and_mutes_new_input() {
+        let d = 2000.0;
+        let s = flat(d, 0.3);
+        let mut e = engine(&s);
+        let x = impulse(4000, 0, 0.5);
+        run(&mut e, &x, &x);
+        e.set(&EchoSettings { freeze: true, ..s });
+        // Let the freeze ramp finish, with loud new input that must not get in.
+        let loud = vec![0.7f32; 4000];
+        run(&mut e, &loud, &loud);
+        let before: Vec<f32> = {
+            let (l, _) = run(&mut e, &vec![0.0; 2000], &vec![0.0; 2000]);
+            l
+        };
+        let loud = vec![0.9f32; 20_000];
+        let (l, _) = run(&mut e, &loud, &loud);
+        // The loop repeats exactly every 2000 samples.
+        for k in 0..10 {
+            for i in 0..2000 {
+                assert_eq!(l[k * 2000 + i], before[i], "pass {k} sample {i}");
+            }
+        }
+        assert!(e.tail_samples().is_none());
+    }
+
+    #[test]
+    fn goes_quiet_within_the_tail_estimate() {
+        let s = EchoSettings {
+            low_cut_on: true,
+            high_cut_on: true,
+            ..flat(4800.0, 0.6)
+        };
+        let mut e = engine(&s);
+        let noise: Vec<f32> = (0..48_000u32)
+            .map(|n| ((n.wrapping_mul(2_654_435_761) >> 8) as f32 / (1u32 << 24) as f32) - 0.5)
+            .collect();
+        run(&mut e, &noise, &noise);
+        let tail = e.tail_samples().unwrap() as usize;
+        let silence = vec![0.0f32; 512];
+        let mut waited = 0;
+        let mut out = vec![0.0; 512];
+        let mut out2 = vec![0.0; 512];
+        while !e.is_quiet() {
+            e.process(&silence, &silence, &mut out, &mut out2);
+            waited += 512;
+            assert!(waited <= tail + 512, "not quiet after the tail {tail}");
+        }
+        assert!(waited > 4800 * 10, "quiet too early: {waited}");
+    }
+
+    #[test]
+    fn fractional_delay_centroid() {
+        let delay = 21_021.897_810_218;
+        let mut e = engine(&flat(delay, 0.0));
+        let x = impulse(22_000, 0, 0.5);
+        let (l, _) = run(&mut e, &x, &x);
+        let (mut s, mut m) = (0.0f64, 0.0f64);
+        for (i, v) in l.iter().enumerate() {
+            s += *v as f64;
+            m += i as f64 * *v as f64;
+        }
+        assert!((s - 0.5).abs() < 1e-6);
+        assert!((m / s - delay).abs() < 0.01, "{}", m / s);
+    }
+
+    /// Largest second difference of `x[from..]`.
+    fn max_d2(x: &[f32]) -> f32 {
+        x.windows(3)
+            .map(|w| (w[2] - 2.0 * w[1] + w[0]).abs())
+            .fold(0.0, f32::max)
+    }
+
+    #[test]
+    fn time_changes_are_smooth_in_both_modes() {
+        for mode in [TimeChangeMode::Tape, TimeChangeMode::Fade] {
+            let s = EchoSettings {
+                time_change: mode,
+                ..flat(480.0, 0.0)
+            };
+            let mut e = engine(&s);
+            let sine: Vec<f32> = (0..96_000)
+                .map(|n| 0.25 * (2.0 * std::f32::consts::PI * 440.0 * n as f32 / FS).sin())
+                .collect();
+            let (mut ol, mut or) = (vec![0.0; 96_000], vec![0.0; 96_000]);
+            for (k, start) in (0..96_000).step_by(64).enumerate() {
+                // 10 ms → 2 s over the first second.
+                let t = (k as f64 * 64.0 / 48_000.0).min(1.0);
+                let d = 480.0 * (96_000.0f64 / 480.0).powf(t);
+                e.set(&EchoSettings {
+                    delay_samples: [d; 2],
+                    ..s
+                });
+                let end = start + 64;
+                e.process(
+                    &sine[start..end],
+                    &sine[start..end],
+                    &mut ol[start..end],
+                    &mut or[start..end],
+                );
+            }
+            let reference = 0.25 * (2.0 * std::f32::consts::PI * 440.0 / FS).powi(2);
+            let worst = max_d2(&ol[1000..]);
+            assert!(worst < 1.2 * reference, "{mode:?}: {worst} vs {reference}");
+        }
+    }
+}
