@@ -572,6 +572,8 @@ pub struct Vst3Plugin {
     max_block: u32,
     /// Frames processed since activation, for the process context.
     position: i64,
+    /// Tempo sent in the process context (None: the tempo is marked not valid).
+    tempo: Option<f64>,
     /// Changes made with `set_param` to deliver to a separate processor at the next process call.
     pending: Vec<ParamEvent>,
     /// Zeroed channels for ports the caller gave fewer buffers than the layout has.
@@ -790,6 +792,7 @@ impl Vst3Plugin {
                 sample_rate: 0.0,
                 max_block: 0,
                 position: 0,
+                tempo: None,
                 pending: Vec::new(),
                 scratch_in: Vec::new(),
                 scratch_out: Vec::new(),
@@ -845,6 +848,10 @@ impl Vst3Plugin {
         context.sampleRate = self.sample_rate;
         context.projectTimeSamples = self.position;
         context.continousTimeSamples = self.position;
+        if let Some(bpm) = self.tempo {
+            context.tempo = bpm;
+            context.state |= vst3::Steinberg::Vst::ProcessContext_::StatesAndFlags_::kTempoValid;
+        }
         let mut data = ProcessData {
             processMode: ProcessModes_::kRealtime as i32,
             symbolicSampleSize: SymbolicSampleSizes_::kSample32 as i32,
@@ -898,6 +905,10 @@ unsafe fn create_instance<I: Interface>(
 impl PluginHost for Vst3Plugin {
     fn format(&self) -> Format {
         Format::Vst3
+    }
+
+    fn set_tempo(&mut self, bpm: f64) {
+        self.tempo = Some(bpm);
     }
 
     fn descriptor(&self) -> Descriptor {
