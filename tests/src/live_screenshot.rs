@@ -11,6 +11,12 @@ use crate::PluginHost;
 /// standard ballistics and for scopes to fill.
 const ROUNDS: usize = 40;
 
+/// How long to wait for an editor's first frames beyond the rounds above.
+const DRAW_DEADLINE: Duration = Duration::from_secs(15);
+
+/// An editor that drew shows many colours; the bare parent window is one (black).
+const DRAWN_COLOURS: usize = 50;
+
 /// `docs/screenshots/<file_name>` in the workspace.
 pub fn docs_screenshot_path(file_name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -57,7 +63,25 @@ pub fn screenshot_with_signal(
         parent.pump(Duration::from_millis(25));
         plugin.idle();
     }
-    let (grab_width, grab_height, rgb) = parent.grab()?;
+    // A loaded machine (software GL, parallel tests) can take longer for the first frames:
+    // keep playing and drawing until the editor shows up, for at most DRAW_DEADLINE.
+    let deadline = std::time::Instant::now() + DRAW_DEADLINE;
+    let mut round = ROUNDS;
+    let (grab_width, grab_height, rgb) = loop {
+        let (w, h, rgb) = parent.grab()?;
+        if x11_parent::distinct_colours(&rgb) > DRAWN_COLOURS
+            || std::time::Instant::now() > deadline
+        {
+            break (w, h, rgb);
+        }
+        let start = (round * block) % (len - block + 1);
+        let ins: Vec<&[f32]> = input.iter().map(|c| &c[start..start + block]).collect();
+        let mut outs: Vec<&mut [f32]> = out.iter_mut().map(|c| &mut c[..]).collect();
+        plugin.process(&ins, &mut outs, &[]);
+        parent.pump(Duration::from_millis(50));
+        plugin.idle();
+        round += 1;
+    };
     x11_parent::write_png(
         &docs_screenshot_path(file_name),
         grab_width,
@@ -67,9 +91,8 @@ pub fn screenshot_with_signal(
     plugin.close_editor();
     parent.pump(Duration::from_millis(100));
     plugin.idle();
-    // The parent is plain black: an editor that drew shows many colours.
     let colours = x11_parent::distinct_colours(&rgb);
-    if colours <= 50 {
+    if colours <= DRAWN_COLOURS {
         return Err(format!(
             "the editor drew almost nothing ({colours} colours)"
         ));

@@ -1002,7 +1002,18 @@ impl Ctx {
             parent.pump(Duration::from_millis(50));
             plugin.idle();
         }
-        let (gw, gh, rgb) = parent.grab().expect("grab editor pixels");
+        // A loaded machine (software GL, other tests running) may need longer for the first
+        // frame: keep pumping until the editor has drawn, for at most 15 s more.
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        let (gw, gh, rgb) = loop {
+            let grabbed = parent.grab().expect("grab editor pixels");
+            if x11_parent::distinct_colours(&grabbed.2) > 1 || std::time::Instant::now() > deadline
+            {
+                break grabbed;
+            }
+            parent.pump(Duration::from_millis(100));
+            plugin.idle();
+        };
         let path = workspace_dir()
             .join("docs")
             .join("screenshots")
