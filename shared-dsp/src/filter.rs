@@ -744,10 +744,8 @@ fn skewed_lanes(
         let mut y = [0.0f32; 4];
         for lane in 0..4 {
             y[lane] = k.c1[lane] * ic1[lane] + k.c2[lane] * ic2[lane] + k.d[lane] * x[lane];
-            let next1 =
-                k.a11[lane] * ic1[lane] + k.a12[lane] * ic2[lane] + k.b1[lane] * x[lane];
-            ic2[lane] =
-                k.a21[lane] * ic1[lane] + k.a22[lane] * ic2[lane] + k.b2[lane] * x[lane];
+            let next1 = k.a11[lane] * ic1[lane] + k.a12[lane] * ic2[lane] + k.b1[lane] * x[lane];
+            ic2[lane] = k.a21[lane] * ic1[lane] + k.a22[lane] * ic2[lane] + k.b2[lane] * x[lane];
             ic1[lane] = next1;
         }
         left[i - 1] = y[2];
