@@ -154,3 +154,76 @@ fn guard_sanitize_non_finite(b: Bencher) {
         black_box(guard::sanitize(black_box(&mut chans)));
     });
 }
+
+/// The peers' EQ row (HP 40, low shelf 100, four bells, high shelf 10k, LP 18k) on 1000 stereo
+/// frames: ns per stereo frame for all 8 bands.
+#[divan::bench]
+fn eq_bank_8_bands(b: Bencher) {
+    use gel_dsp::eq::{BandType, CutSlope, EqBand, EqSectionBank, Placement};
+    let mk = |kind, f, g, q, slope| EqBand {
+        kind,
+        freq_hz: f,
+        gain_db: g,
+        q,
+        slope,
+    };
+    let bands = [
+        mk(BandType::LowCut, 40.0, 0.0, 0.707, CutSlope::Db12),
+        mk(BandType::LowShelf, 100.0, 3.0, 0.7, CutSlope::Db12),
+        mk(BandType::Bell, 300.0, -4.0, 1.5, CutSlope::Db12),
+        mk(BandType::Bell, 1200.0, 2.0, 0.8, CutSlope::Db12),
+        mk(BandType::Bell, 3000.0, -3.0, 4.0, CutSlope::Db12),
+        mk(BandType::Bell, 6000.0, 2.5, 1.0, CutSlope::Db12),
+        mk(BandType::HighShelf, 10_000.0, 2.0, 0.7, CutSlope::Db12),
+        mk(BandType::HighCut, 18_000.0, 0.0, 0.707, CutSlope::Db12),
+    ];
+    let mut bank = EqSectionBank::new();
+    bank.prepare(RATE, N);
+    for (i, band) in bands.iter().enumerate() {
+        bank.set_band(i, *band, Placement::Stereo);
+        bank.snap_band(i);
+    }
+    let (mut l, mut r) = (noise(9), noise(10));
+    b.counter(ItemsCount::new(N))
+        .bench_local(|| bank.process(black_box(&mut l), black_box(&mut r)));
+}
+
+/// One fitted bell (one section) on 1000 stereo frames: ns per stereo frame per section.
+#[divan::bench]
+fn eq_one_section(b: Bencher) {
+    use gel_dsp::eq::{BandType, EqBand, EqSectionBank, Placement};
+    let mut bank = EqSectionBank::new();
+    bank.prepare(RATE, N);
+    let band = EqBand {
+        kind: BandType::Bell,
+        freq_hz: 2000.0,
+        gain_db: 6.0,
+        q: 1.0,
+        ..EqBand::default()
+    };
+    bank.set_band(0, band, Placement::Stereo);
+    bank.snap_band(0);
+    let (mut l, mut r) = (noise(11), noise(12));
+    b.counter(ItemsCount::new(N))
+        .bench_local(|| bank.process(black_box(&mut l), black_box(&mut r)));
+}
+
+/// Designing one band (the per-block cost while its frequency is automated), µs per call
+/// (counter = 1 item).
+#[divan::bench(args = [1000.0, 12_000.0])]
+fn eq_design_bell(b: Bencher, f0: f32) {
+    use gel_dsp::eq::{BandType, DigitalBand, EqBand, SectionDesigner};
+    let designer = SectionDesigner::new(48_000.0);
+    let mut k = 0u32;
+    b.bench_local(|| {
+        k = k.wrapping_add(1);
+        let band = EqBand {
+            kind: BandType::Bell,
+            freq_hz: f0 * (1.0 + (k % 100) as f32 * 1e-4),
+            gain_db: 12.0,
+            q: 0.7,
+            ..EqBand::default()
+        };
+        black_box(DigitalBand::design(&designer, black_box(&band)))
+    });
+}

@@ -31,6 +31,7 @@
 //! | [`ducker`] | input envelope follower ducking a wet signal |
 //! | [`tempo`] | tempo-synced note values to seconds and samples |
 //! | [`echo`] | the stereo feedback-delay engine built from the blocks above |
+//! | [`eq`] | Gel EQ core: analog band prototypes, fitted zero-latency sections, 16-band bank |
 
 #![warn(missing_docs)]
 
@@ -39,6 +40,7 @@ pub mod delay_line;
 pub mod denormal;
 pub mod ducker;
 pub mod echo;
+pub mod eq;
 pub mod filter;
 pub mod gain;
 pub mod guard;
