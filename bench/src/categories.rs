@@ -100,9 +100,37 @@ release 100 ms, makeup +3 dB, like the peers.",
         list_category: "reverb",
         title: "Reverb (about 2 s)",
         gel_bundle: "Gel Reverb",
-        setups: &[],
-        mapping: "Gel Reverb is not built yet: decay 2 s, wet about 30 %, like Dragonfly Hall and \
-Calf Reverb.",
+        setups: &[GelSetup {
+            label: "Gel Reverb (Hall, decay 2 s, mix 30 %)",
+            settings: &[
+                ("Algorithm", "Hall"),
+                ("Decay", "2.00 s"),
+                ("Size", "50"),
+                ("Pre-Delay", "10"),
+                ("Mix", "30"),
+                ("Wet Only", "Off"),
+                ("Freeze", "Off"),
+                ("Ducking", "0"),
+            ],
+            peers: &[
+                "dragonfly_hall",
+                "dragonfly_room",
+                "dragonfly_plate",
+                "calf_reverb",
+                "zam_verb_conv",
+            ],
+        }],
+        mapping: "\
+| Gel Reverb | peers |
+|---|---|
+| Algorithm = Hall, Decay = 2 s | Dragonfly Hall `decay:2,size:30`, Calf Reverb `decay_time:2,room_size:2`, Dragonfly Room `decay:1` |
+| Mix = 30 % (equal power: dry −1 dB, wet −10.5 dB) | Dragonfly `dry_level:80,late_level:30`, Calf `amount:0.3`, ZamVerb `wetdry:30` |
+| Pre-delay 10 ms, modulation 25 % at 0.5 Hz, high multiplier 0.6 above 4 kHz (defaults) | (the peers' defaults) |
+
+Gel's Hall runs an 8-line FDN with Hermite-interpolated modulated reads, Jot absorption \
+shelves per line, a 4-stage allpass diffuser per channel and 16 early-reflection taps per \
+channel; Dragonfly Hall is Freeverb3's zrev2 (a larger allpass/comb network plus early \
+reflections).",
     },
     Category {
         key: "delay",

@@ -50,7 +50,7 @@ bundle; peers as their Debian LV2 binaries. Sample rate {RATE} Hz, block {BLOCK}
             "panner" => panner_measures(args, cat, built, &mut md)?,
             "eq" => eq_measures(cat, built, &mut md),
             "compressor" => compressor_measures(cat, built, &mut md),
-            "reverb" => reverb_measures(cat, built, &mut md),
+            "reverb" => reverb_measures(args, cat, built, world.as_ref(), &peers, &mut md)?,
             "delay" => delay_measures(cat, built, &mut md),
             _ => {}
         }
@@ -111,17 +111,116 @@ the compressor).",
 }
 
 /// Reverb: RT60 (T30, Schroeder integral) in octave bands 250 Hz–4 kHz against the set decay,
-/// normalized echo density (Abel & Huang), inter-channel correlation of the tail.
-fn reverb_measures(cat: &Category, built: bool, md: &mut String) {
-    let _ = built;
-    say(
+/// normalized echo density (Abel & Huang), inter-channel correlation of the tail — Gel (wet
+/// only, no pre-delay, multipliers at 1 and at the default high multiplier) and every reverb
+/// peer at its plugins.list settings (their dry impulse at sample 0 removed). The measures
+/// are gel-dsp's `reverb_metrics`, the same code the unit and host tests use.
+fn reverb_measures(
+    args: &Args,
+    cat: &Category,
+    built: bool,
+    world: Option<&lv2::Lv2World>,
+    peers: &[crate::categories::Peer],
+    md: &mut String,
+) -> Result<(), String> {
+    use gel_dsp::reverb_metrics::{correlation, rt60_band, rt60_broadband, time_to_density};
+    const BANDS: [f64; 5] = [250.0, 500.0, 1000.0, 2000.0, 4000.0];
+    let seconds = if args.short { 1.0 } else { 3.0 };
+    let len = (seconds * RATE) as usize;
+    let _ = writeln!(
         md,
-        &format!(
-            "{}: RT60 per octave, echo density, tail correlation — not built yet (lands with the \
-reverb).",
-            cat.gel_bundle
-        ),
+        "### Reverb measures (impulse responses, {seconds} s)\n\nRT60 = T30 from the Schroeder \
+integral of each octave band (4th-order Butterworth band edges), left channel. Echo density: \
+Abel & Huang's normalized echo density (20 ms Hann window), time from the response's onset \
+(first sample within 60 dB of the peak) until it first reaches 0.9 and 1.0. Correlation: \
+left/right at lag 0 over 200 ms–1 s.\n"
     );
+    let _ = writeln!(
+        md,
+        "| plugin | 250 Hz | 500 Hz | 1 kHz | 2 kHz | 4 kHz | broadband | density 0.9 | density 1.0 | tail correlation |"
+    );
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut rows: Vec<(String, Box<dyn Processor>, bool)> = Vec::new();
+    if built {
+        let setup = &cat.setups[0];
+        for (label, extra) in [
+            (
+                "Gel Reverb Hall 2 s, multipliers 1",
+                vec![("High Mult", "1.00")],
+            ),
+            ("Gel Reverb Hall 2 s, default high mult 0.6 > 4 kHz", vec![]),
+            (
+                "Gel Reverb Room 1 s, multipliers 1",
+                vec![
+                    ("Algorithm", "Room"),
+                    ("Decay", "1.00 s"),
+                    ("High Mult", "1.00"),
+                ],
+            ),
+        ] {
+            let mut g = GelPlugin::load(&bundle_path(args, cat), label)?;
+            g.apply(setup.settings)?;
+            g.apply(&[("Mix", "100"), ("Pre-Delay", "0")])?;
+            g.apply(&extra)?;
+            g.activate(RATE, BLOCK);
+            rows.push((label.to_string(), Box::new(g), false));
+        }
+    }
+    if let Some(w) = world {
+        for p in peers.iter().filter(|p| p.category == cat.list_category) {
+            let params = lv2::parse_params(&p.params)?;
+            match w.instantiate(&p.display(), &p.uri, &params, RATE, BLOCK) {
+                Ok(inst) => rows.push((p.display(), Box::new(inst), true)),
+                Err(e) => say(md, &format!("skipped {}: {e}", p.display())),
+            }
+        }
+    }
+    for (label, mut proc_, strip_dry) in rows {
+        let mut l = vec![0.0f32; len + BLOCK];
+        let mut r = vec![0.0f32; len + BLOCK];
+        let mut inl = vec![0.0f32; BLOCK];
+        let mut inr = vec![0.0f32; BLOCK];
+        for start in (0..len).step_by(BLOCK) {
+            inl.fill(0.0);
+            inr.fill(0.0);
+            if start == 0 {
+                inl[0] = 1.0;
+                inr[0] = 1.0;
+            }
+            let (ol, or) = (&mut l[start..start + BLOCK], &mut r[start..start + BLOCK]);
+            proc_.process([&inl, &inr], [ol, or]);
+        }
+        l.truncate(len);
+        r.truncate(len);
+        if strip_dry {
+            // The peers mix their dry signal in: the impulse itself at sample 0.
+            l[0] = 0.0;
+            r[0] = 0.0;
+        }
+        let fmt = |v: Option<f64>| v.map_or("–".to_string(), |t| format!("{t:.2} s"));
+        let bands: Vec<String> = BANDS.iter().map(|&b| fmt(rt60_band(&l, b, RATE))).collect();
+        let ms = |v: Option<f64>| v.map_or("never".to_string(), |t| format!("{:.1} ms", t * 1e3));
+        let d90 = ms(time_to_density(&l, RATE, 0.9));
+        let d100 = ms(time_to_density(&l, RATE, 1.0));
+        let tail_end = (RATE as usize).min(len);
+        let c = correlation(
+            &l[(0.2 * RATE) as usize..tail_end],
+            &r[(0.2 * RATE) as usize..tail_end],
+        );
+        println!(
+            "reverb: {label:<55} RT60 {} | broadband {} | density 0.9 {d90}, 1.0 {d100} | corr {c:+.3}",
+            bands.join(" "),
+            fmt(rt60_broadband(&l, RATE))
+        );
+        let _ = writeln!(
+            md,
+            "| {label} | {} | {} | {d90} | {d100} | {c:+.3} |",
+            bands.join(" | "),
+            fmt(rt60_broadband(&l, RATE))
+        );
+    }
+    let _ = writeln!(md);
+    Ok(())
 }
 
 /// Delay: measured impulse delay against the setting, tempo-synced delays at 90/120/137 BPM,

@@ -31,6 +31,11 @@
 //! | [`ducker`] | input envelope follower ducking a wet signal |
 //! | [`tempo`] | tempo-synced note values to seconds and samples |
 //! | [`echo`] | the stereo feedback-delay engine built from the blocks above |
+//! | [`diffuser`] | Schroeder allpass cascade (reverb input diffusion) |
+//! | [`early_reflections`] | stereo tapped delay scaled with room size |
+//! | [`fdn`] | 8-line feedback delay network with Jot absorption and modulation |
+//! | [`reverb`] | Gel Reverb's engine: algorithms, pre-delay, freeze, width, mix |
+//! | [`reverb_metrics`] | RT60 per octave (T30), echo density, correlation of responses |
 //! | [`eq`] | Gel EQ core: analog band prototypes, fitted zero-latency sections, 16-band bank |
 
 #![warn(missing_docs)]
@@ -38,9 +43,12 @@
 pub mod correlation;
 pub mod delay_line;
 pub mod denormal;
+pub mod diffuser;
 pub mod ducker;
+pub mod early_reflections;
 pub mod echo;
 pub mod eq;
+pub mod fdn;
 pub mod filter;
 pub mod gain;
 pub mod guard;
@@ -48,6 +56,8 @@ pub mod meter;
 pub mod modulation;
 pub mod mono_maker;
 pub mod pan;
+pub mod reverb;
+pub mod reverb_metrics;
 pub mod saturator;
 pub mod smoothing;
 pub mod stereo_placement;

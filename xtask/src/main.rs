@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Every Gel plugin crate, in the order they are built and listed.
-const PLUGINS: &[&str] = &["gel-panner", "gel-delay"];
+const PLUGINS: &[&str] = &["gel-panner", "gel-delay", "gel-reverb"];
 
 /// Cargo's target directory: `$CARGO_TARGET_DIR` when set (nice-plug-xtask bundles there too),
 /// else `target` in the workspace.

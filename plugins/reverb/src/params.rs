@@ -1,0 +1,330 @@
+//! Gel Reverb's parameters. The string ids (`#[id = ...]`) are permanent: hosts store
+//! automation and presets by them (and nice-plug derives the CLAP/VST3 ids from them).
+
+use std::sync::Arc;
+
+use gel_dsp::reverb::Algorithm;
+use nice_plug::prelude::*;
+
+/// The algorithm as a host shows it.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlgorithmParam {
+    #[id = "room"]
+    #[name = "Room"]
+    Room,
+    #[id = "hall"]
+    #[name = "Hall"]
+    Hall,
+    #[id = "plate"]
+    #[name = "Plate"]
+    Plate,
+    #[id = "chamber"]
+    #[name = "Chamber"]
+    Chamber,
+}
+
+impl From<AlgorithmParam> for Algorithm {
+    fn from(a: AlgorithmParam) -> Self {
+        match a {
+            AlgorithmParam::Room => Algorithm::Room,
+            AlgorithmParam::Hall => Algorithm::Hall,
+            AlgorithmParam::Plate => Algorithm::Plate,
+            AlgorithmParam::Chamber => Algorithm::Chamber,
+        }
+    }
+}
+
+/// Tempo-synced pre-delay note values.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteParam {
+    #[id = "1/64"]
+    #[name = "1/64"]
+    SixtyFourth,
+    #[id = "1/32"]
+    #[name = "1/32"]
+    ThirtySecond,
+    #[id = "1/16t"]
+    #[name = "1/16 T"]
+    SixteenthTriplet,
+    #[id = "1/16"]
+    #[name = "1/16"]
+    Sixteenth,
+    #[id = "1/16d"]
+    #[name = "1/16 D"]
+    SixteenthDotted,
+    #[id = "1/8t"]
+    #[name = "1/8 T"]
+    EighthTriplet,
+    #[id = "1/8"]
+    #[name = "1/8"]
+    Eighth,
+    #[id = "1/8d"]
+    #[name = "1/8 D"]
+    EighthDotted,
+    #[id = "1/4"]
+    #[name = "1/4"]
+    Quarter,
+}
+
+impl NoteParam {
+    /// Length in beats (quarter notes).
+    pub fn beats(self) -> f32 {
+        match self {
+            NoteParam::SixtyFourth => 1.0 / 16.0,
+            NoteParam::ThirtySecond => 1.0 / 8.0,
+            NoteParam::SixteenthTriplet => 1.0 / 6.0,
+            NoteParam::Sixteenth => 0.25,
+            NoteParam::SixteenthDotted => 0.375,
+            NoteParam::EighthTriplet => 1.0 / 3.0,
+            NoteParam::Eighth => 0.5,
+            NoteParam::EighthDotted => 0.75,
+            NoteParam::Quarter => 1.0,
+        }
+    }
+}
+
+#[derive(Params)]
+pub struct ReverbParams {
+    /// Editor size and zoom, saved with the project.
+    #[persist = "editor-state"]
+    pub editor_state: Arc<gel_ui::GelEditorState>,
+
+    #[id = "algorithm"]
+    pub algorithm: EnumParam<AlgorithmParam>,
+    #[id = "decay"]
+    pub decay: FloatParam,
+    #[id = "size"]
+    pub size: FloatParam,
+    #[id = "diffusion"]
+    pub diffusion: FloatParam,
+    #[id = "predelay"]
+    pub predelay: FloatParam,
+    #[id = "predelay-sync"]
+    pub predelay_sync: BoolParam,
+    #[id = "predelay-note"]
+    pub predelay_note: EnumParam<NoteParam>,
+    #[id = "early-late"]
+    pub early_late: FloatParam,
+    #[id = "low-mult"]
+    pub low_mult: FloatParam,
+    #[id = "low-xover"]
+    pub low_crossover: FloatParam,
+    #[id = "high-mult"]
+    pub high_mult: FloatParam,
+    #[id = "high-xover"]
+    pub high_crossover: FloatParam,
+    #[id = "mod-depth"]
+    pub mod_depth: FloatParam,
+    #[id = "mod-rate"]
+    pub mod_rate: FloatParam,
+    #[id = "width"]
+    pub width: FloatParam,
+    #[id = "low-cut"]
+    pub low_cut: FloatParam,
+    #[id = "high-cut"]
+    pub high_cut: FloatParam,
+    #[id = "mix"]
+    pub mix: FloatParam,
+    #[id = "wet-only"]
+    pub wet_only: BoolParam,
+    #[id = "freeze"]
+    pub freeze: BoolParam,
+    #[id = "duck"]
+    pub duck: FloatParam,
+    #[id = "duck-release"]
+    pub duck_release: FloatParam,
+    #[id = "output"]
+    pub output_gain: FloatParam,
+}
+
+/// Editor size in logical pixels at 100 % zoom.
+pub const EDITOR_SIZE: (u32, u32) = (1150, 410);
+
+fn percent(name: &str, default: f32, max: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max })
+        .with_unit(" %")
+        .with_step_size(0.1)
+        .with_value_to_string(formatters::v2s_f32_rounded(1))
+}
+
+fn hz(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min,
+            max,
+            factor: FloatRange::skew_factor(-2.0),
+        },
+    )
+    .with_step_size(1.0)
+    .with_value_to_string(formatters::v2s_f32_hz_then_khz(0))
+    .with_string_to_value(formatters::s2v_f32_hz_then_khz())
+}
+
+/// Decay multipliers 0.25×–4×, 1× at the centre of the knob.
+fn multiplier(name: &str, default: f32) -> FloatParam {
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min: 0.25,
+            max: 4.0,
+            // 0.25 + 3.75·0.5^(1/f) = 1 → f = ln 0.5 / ln 0.2.
+            factor: 0.430_677,
+        },
+    )
+    .with_unit(" x")
+    .with_step_size(0.01)
+    .with_value_to_string(Arc::new(|v| format!("{v:.2}")))
+    .with_string_to_value(Arc::new(|s| parse_number(s, &["x", "×"])))
+}
+
+/// A number followed by any of `units` (case-insensitive), e.g. "2.5 s".
+fn parse_number(text: &str, units: &[&str]) -> Option<f32> {
+    let mut t = text.trim().to_ascii_lowercase();
+    for u in units {
+        if let Some(stripped) = t.strip_suffix(u) {
+            t = stripped.trim().to_string();
+            break;
+        }
+    }
+    t.parse::<f32>().ok().filter(|v| v.is_finite())
+}
+
+/// Decay text: `0.45 s`, `2.00 s`, `12.5 s`; accepts `ms` too.
+pub fn format_decay(seconds: f32) -> String {
+    if seconds < 10.0 {
+        format!("{seconds:.2} s")
+    } else {
+        format!("{seconds:.1} s")
+    }
+}
+
+pub fn parse_decay(text: &str) -> Option<f32> {
+    let t = text.trim().to_ascii_lowercase();
+    if let Some(ms) = t.strip_suffix("ms") {
+        return ms.trim().parse::<f32>().ok().map(|v| v / 1000.0);
+    }
+    parse_number(&t, &["s", "sec"])
+}
+
+fn on_off(name: &str, default: bool) -> BoolParam {
+    BoolParam::new(name, default)
+        .with_value_to_string(Arc::new(|on| if on { "On" } else { "Off" }.to_string()))
+        .with_string_to_value(Arc::new(parse_on_off))
+}
+
+fn parse_on_off(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "on" | "1" | "true" | "yes" => Some(true),
+        "off" | "0" | "false" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+impl Default for ReverbParams {
+    fn default() -> Self {
+        Self {
+            editor_state: gel_ui::GelEditorState::default_size(
+                EDITOR_SIZE.0 as f32,
+                EDITOR_SIZE.1 as f32,
+            ),
+            algorithm: EnumParam::new("Algorithm", AlgorithmParam::Hall),
+            decay: FloatParam::new(
+                "Decay",
+                2.0,
+                FloatRange::Skewed {
+                    min: 0.1,
+                    max: 30.0,
+                    factor: FloatRange::skew_factor(-2.2),
+                },
+            )
+            .with_step_size(0.01)
+            .with_value_to_string(Arc::new(format_decay))
+            .with_string_to_value(Arc::new(parse_decay)),
+            size: percent("Size", 50.0, 100.0),
+            diffusion: percent("Diffusion", 80.0, 100.0),
+            predelay: FloatParam::new(
+                "Pre-Delay",
+                10.0,
+                FloatRange::Skewed {
+                    min: 0.0,
+                    max: 500.0,
+                    factor: FloatRange::skew_factor(-1.5),
+                },
+            )
+            .with_unit(" ms")
+            .with_step_size(0.1)
+            .with_value_to_string(formatters::v2s_f32_rounded(1))
+            .with_string_to_value(Arc::new(|s| parse_number(s, &["ms"]))),
+            predelay_sync: on_off("Pre-Delay Sync", false),
+            predelay_note: EnumParam::new("Pre-Delay Note", NoteParam::Sixteenth),
+            early_late: percent("Early/Late", 50.0, 100.0),
+            low_mult: multiplier("Low Mult", 1.0),
+            low_crossover: hz("Low Crossover", 300.0, 50.0, 1000.0),
+            high_mult: multiplier("High Mult", 0.6),
+            high_crossover: hz("High Crossover", 4000.0, 1000.0, 16_000.0),
+            mod_depth: percent("Mod Depth", 25.0, 100.0),
+            mod_rate: FloatParam::new(
+                "Mod Rate",
+                0.5,
+                FloatRange::Skewed {
+                    min: 0.05,
+                    max: 5.0,
+                    factor: FloatRange::skew_factor(-2.0),
+                },
+            )
+            .with_step_size(0.01)
+            .with_value_to_string(formatters::v2s_f32_hz_then_khz(2))
+            .with_string_to_value(formatters::s2v_f32_hz_then_khz()),
+            width: percent("Width", 100.0, 200.0),
+            low_cut: hz("Low Cut", 20.0, 20.0, 1000.0),
+            high_cut: hz("High Cut", 20_000.0, 1000.0, 20_000.0),
+            mix: percent("Mix", 30.0, 100.0),
+            wet_only: on_off("Wet Only", false),
+            freeze: on_off("Freeze", false),
+            duck: percent("Ducking", 0.0, 100.0),
+            duck_release: FloatParam::new(
+                "Duck Release",
+                250.0,
+                FloatRange::Skewed {
+                    min: 10.0,
+                    max: 2000.0,
+                    factor: FloatRange::skew_factor(-2.0),
+                },
+            )
+            .with_unit(" ms")
+            .with_step_size(1.0)
+            .with_value_to_string(formatters::v2s_f32_rounded(0))
+            .with_string_to_value(Arc::new(|s| parse_number(s, &["ms"]))),
+            output_gain: FloatParam::new(
+                "Output",
+                0.0,
+                FloatRange::Linear {
+                    min: -24.0,
+                    max: 24.0,
+                },
+            )
+            .with_unit(" dB")
+            .with_step_size(0.01)
+            .with_value_to_string(Arc::new(|db| format!("{db:+.2}")))
+            .with_string_to_value(Arc::new(|s| parse_number(s, &["db"]))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decay_text_round_trips() {
+        for v in [0.1f32, 0.45, 2.0, 12.5, 30.0] {
+            let t = format_decay(v);
+            assert!((parse_decay(&t).unwrap() - v).abs() < 0.01, "{t}");
+        }
+        assert_eq!(parse_decay("250 ms"), Some(0.25));
+        assert_eq!(parse_number("1.50 x", &["x"]), Some(1.5));
+    }
+}
