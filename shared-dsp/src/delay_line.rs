@@ -135,8 +135,30 @@ impl DelayLine {
         self.write = (start + n) & self.mask;
     }
 
+    /// The ring segments the next `n ≤ capacity()` samples go to, per lane `(head, wrapped)`:
+    /// `head` takes the block's first samples, `wrapped` (empty unless the ring wraps) the
+    /// rest. Fill them, then [`advance`](Self::advance) by `n`: the same as
+    /// [`write_block`](Self::write_block) without an intermediate buffer.
+    #[inline(always)]
+    pub fn next_segments(&mut self, n: usize) -> [(&mut [f32], &mut [f32]); 2] {
+        debug_assert!(n <= self.capacity());
+        let start = self.write;
+        let first = n.min(self.capacity() - start);
+        self.lanes.each_mut().map(|lane| {
+            let (wrapped, head) = lane.split_at_mut(start);
+            (&mut head[..first], &mut wrapped[..n - first])
+        })
+    }
+
+    /// Moves the write position on by `n` samples (after [`next_segments`](Self::next_segments)).
+    #[inline(always)]
+    pub fn advance(&mut self, n: usize) {
+        self.write = (self.write + n) & self.mask;
+    }
+
     /// `out[i] = x[base + i − delay]` for an integer `delay ≥ out.len()` (the samples read
     /// are all written already).
+    #[inline(always)]
     pub fn read_integer(&self, lane: usize, base: usize, delay: usize, out: &mut [f32]) {
         let buf = &self.lanes[lane];
         let start = base.wrapping_sub(delay) & self.mask;
@@ -148,6 +170,7 @@ impl DelayLine {
 
     /// `out[i] = x(base + i − delay)` for a constant fractional `delay` (Hermite, weights
     /// computed once). An integer delay takes the copy path.
+    #[inline(always)]
     pub fn read_fixed(&self, lane: usize, base: usize, delay: f64, out: &mut [f32]) {
         let (n, f) = split_delay(delay);
         if f == 0.0 {
@@ -286,6 +309,28 @@ mod tests {
             worst = worst.max((*v as f64 - ideal).abs());
         }
         assert!(worst < 1e-3, "{worst}");
+    }
+
+    #[test]
+    fn segment_writes_match_block_writes_across_the_wrap() {
+        let mut a = DelayLine::new(0.001);
+        a.prepare(10_000.0, 64); // 10 + 8 samples → 32
+        let mut b = a.clone();
+        let mut t = 0.0f32;
+        for n in [5usize, 13, 32, 1, 7, 20, 31] {
+            let l: Vec<f32> = (0..n).map(|i| t + i as f32).collect();
+            let r: Vec<f32> = l.iter().map(|v| -v).collect();
+            t += n as f32;
+            a.write_block(&l, &r);
+            for (c, (head, wrapped)) in b.next_segments(n).into_iter().enumerate() {
+                let src = if c == 0 { &l } else { &r };
+                head.copy_from_slice(&src[..head.len()]);
+                wrapped.copy_from_slice(&src[head.len()..]);
+            }
+            b.advance(n);
+            assert_eq!(a.write_index(), b.write_index());
+            assert_eq!(a.lanes, b.lanes);
+        }
     }
 
     #[test]

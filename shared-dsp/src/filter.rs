@@ -615,153 +615,306 @@ mod tests {
 
 /// The TPT SVF of [`Svf::tick`] rewritten as a state-space recursion on the same two states,
 /// `s[n+1] = A·s[n] + B·x[n]`, `y[n] = C·s[n] + D·x[n]` (substitute `v3 = x − ic2` into the
-/// tick). The SVF's own update is a chain of five dependent operations per sample; this one is
-/// three (one multiply, two adds), which is what bounds a recursive filter's speed. Same
-/// states, same transfer function, so it can take over from (and hand back to) an [`Svf`]
-/// between any two samples.
+/// tick), then unrolled over two samples ("look-ahead" or block state-space form):
+///
+/// ```text
+/// s[n+2] = A²·s[n] + A·B·x[n] + B·x[n+1]
+/// y[n]   = C·s[n] + D·x[n]
+/// y[n+1] = C·A·s[n] + C·B·x[n] + D·x[n+1]
+/// ```
+///
+/// The SVF's own update is a chain of five dependent operations per sample; this one is three
+/// (one multiply, two adds) per *two* samples, which is what bounds a recursive filter's
+/// speed. Same states, same transfer function, so it can take over from (and hand back to) an
+/// [`Svf`] between any two samples. The products are formed in f64 from the filter's f32
+/// coefficients and rounded once.
 #[derive(Clone, Copy, Debug)]
-struct SvfStateSpace {
-    /// `ic1' = a11·ic1 + a12·ic2 + b1·x`
-    a11: f32,
-    a12: f32,
+struct SvfTwoStep {
+    /// `A²`
+    m11: f32,
+    m12: f32,
+    m21: f32,
+    m22: f32,
+    /// `A·B`
+    n1: f32,
+    n2: f32,
+    /// `B`
     b1: f32,
-    /// `ic2' = a21·ic1 + a22·ic2 + b2·x`
-    a21: f32,
-    a22: f32,
     b2: f32,
-    /// `y = c1·ic1 + c2·ic2 + d·x`
+    /// `C`, `D`
     c1: f32,
     c2: f32,
     d: f32,
+    /// `C·A`, `C·B`
+    e1: f32,
+    e2: f32,
+    f: f32,
 }
 
-impl SvfStateSpace {
+impl SvfTwoStep {
     /// From `ic1' = 2·v1 − ic1`, `ic2' = 2·v2 − ic2` with `v1 = a1·ic1 + a2·(x − ic2)`,
     /// `v2 = ic2 + a2·ic1 + a3·(x − ic2)`; low = v2, high = x − k·v1 − v2.
     fn new(c: &SvfCoefficients, highpass: bool) -> Self {
-        let (a1, a2, a3, k) = (c.a1, c.a2, c.a3, c.k);
+        let (a1, a2, a3, k) = (c.a1 as f64, c.a2 as f64, c.a3 as f64, c.k as f64);
         let (c1, c2, d) = if highpass {
             (-k * a1 - a2, k * a2 - 1.0 + a3, 1.0 - k * a2 - a3)
         } else {
             (a2, 1.0 - a3, a3)
         };
+        let (a11, a12, b1) = (2.0 * a1 - 1.0, -2.0 * a2, 2.0 * a2);
+        let (a21, a22, b2) = (2.0 * a2, 1.0 - 2.0 * a3, 2.0 * a3);
         Self {
-            a11: 2.0 * a1 - 1.0,
-            a12: -2.0 * a2,
-            b1: 2.0 * a2,
-            a21: 2.0 * a2,
-            a22: 1.0 - 2.0 * a3,
-            b2: 2.0 * a3,
-            c1,
-            c2,
-            d,
+            m11: (a11 * a11 + a12 * a21) as f32,
+            m12: (a11 * a12 + a12 * a22) as f32,
+            m21: (a21 * a11 + a22 * a21) as f32,
+            m22: (a21 * a12 + a22 * a22) as f32,
+            n1: (a11 * b1 + a12 * b2) as f32,
+            n2: (a21 * b1 + a22 * b2) as f32,
+            b1: b1 as f32,
+            b2: b2 as f32,
+            c1: c1 as f32,
+            c2: c2 as f32,
+            d: d as f32,
+            e1: (c1 * a11 + c2 * a21) as f32,
+            e2: (c1 * a12 + c2 * a22) as f32,
+            f: (c1 * b1 + c2 * b2) as f32,
         }
     }
 }
 
-/// Per-lane coefficients of [`SvfStateSpace`] for the four skewed lanes.
+/// Per-lane coefficients of [`SvfTwoStep`] for the four skewed lanes (high-pass left, right,
+/// low-pass left, right).
 struct SkewedCoefficients {
-    a11: [f32; 4],
-    a12: [f32; 4],
+    m11: [f32; 4],
+    m12: [f32; 4],
+    m21: [f32; 4],
+    m22: [f32; 4],
+    n1: [f32; 4],
+    n2: [f32; 4],
     b1: [f32; 4],
-    a21: [f32; 4],
-    a22: [f32; 4],
     b2: [f32; 4],
     c1: [f32; 4],
     c2: [f32; 4],
     d: [f32; 4],
+    e1: [f32; 4],
+    e2: [f32; 4],
+    f: [f32; 4],
 }
 
-/// Samples 1.. of [`highpass_then_lowpass_stereo`]: lanes 0, 1 high-pass sample i, lanes 2, 3
-/// low-pass sample i − 1 (their input is the high-pass output of the previous step). Writes the
-/// low-pass outputs to `left/right[i − 1]` and returns the high-pass outputs of the last sample.
-/// SSE is part of x86_64 itself, so this needs no run-time detection.
+impl SkewedCoefficients {
+    fn new(lanes: [SvfTwoStep; 4]) -> Self {
+        let c = |f: fn(&SvfTwoStep) -> f32| lanes.map(|l| f(&l));
+        Self {
+            m11: c(|l| l.m11),
+            m12: c(|l| l.m12),
+            m21: c(|l| l.m21),
+            m22: c(|l| l.m22),
+            n1: c(|l| l.n1),
+            n2: c(|l| l.n2),
+            b1: c(|l| l.b1),
+            b2: c(|l| l.b2),
+            c1: c(|l| l.c1),
+            c2: c(|l| l.c2),
+            d: c(|l| l.d),
+            e1: c(|l| l.e1),
+            e2: c(|l| l.e2),
+            f: c(|l| l.f),
+        }
+    }
+}
+
+/// Sample pairs 2..`pairs` of [`highpass_then_lowpass_stereo`]: per step `p`, lanes 0, 1
+/// high-pass samples `2p, 2p + 1`, lanes 2, 3 low-pass samples `2p − 4, 2p − 3` (their input is
+/// the high-pass output of two steps before, so no register feeds the next step's inputs: the
+/// only dependency chain per step is the state update), written to `out[2p − 4..2p − 2]`. `hp`
+/// holds the high-pass outputs (`[sample][channel]`) of pairs 0 and 1 (samples 0..4); returns
+/// those of the last two pairs. SSE is part of x86_64 itself; with `FMA` (only from a function
+/// compiled for it) the products are fused, which rounds once instead of twice.
+///
+/// # Safety
+/// `in_*` must be readable and `out_*` writable for `2·pairs` samples; an output may be the
+/// same buffer as its input (every sample is read before it is written), nothing else may
+/// overlap. `FMA` only where the CPU has it.
 #[cfg(target_arch = "x86_64")]
-fn skewed_lanes(
+#[inline(always)]
+unsafe fn skewed_pairs_x86<const FMA: bool>(
     k: &SkewedCoefficients,
     ic1: &mut [f32; 4],
     ic2: &mut [f32; 4],
-    hp_prev: [f32; 2],
-    left: &mut [f32],
-    right: &mut [f32],
-) -> [f32; 2] {
+    hp: [[f32; 2]; 4],
+    (in_l, in_r): (*const f32, *const f32),
+    (out_l, out_r): (*mut f32, *mut f32),
+    pairs: usize,
+) -> [[f32; 2]; 4] {
     use std::arch::x86_64::*;
-    let n = left.len().min(right.len());
-    // SAFETY: SSE/SSE2 are baseline on x86_64; loads and stores go through arrays and
-    // bounds-checked slice indexing.
-    unsafe {
-        let load = |a: &[f32; 4]| _mm_loadu_ps(a.as_ptr());
-        let (a11, a12, b1) = (load(&k.a11), load(&k.a12), load(&k.b1));
-        let (a21, a22, b2) = (load(&k.a21), load(&k.a22), load(&k.b2));
-        let (c1, c2, d) = (load(&k.c1), load(&k.c2), load(&k.d));
-        let mut s1 = load(ic1);
-        let mut s2 = load(ic2);
-        // y holds the previous step's outputs; lanes 0, 1 are the high-pass outputs.
-        let mut y = _mm_setr_ps(hp_prev[0], hp_prev[1], 0.0, 0.0);
-        for i in 1..n {
-            // x = [left[i], right[i], y0, y1]
-            let lr = _mm_unpacklo_ps(_mm_set_ss(left[i]), _mm_set_ss(right[i]));
-            let x = _mm_movelh_ps(lr, y);
-            y = _mm_add_ps(
-                _mm_add_ps(_mm_mul_ps(c1, s1), _mm_mul_ps(c2, s2)),
-                _mm_mul_ps(d, x),
-            );
-            let next1 = _mm_add_ps(
-                _mm_add_ps(_mm_mul_ps(a11, s1), _mm_mul_ps(a12, s2)),
-                _mm_mul_ps(b1, x),
-            );
-            s2 = _mm_add_ps(
-                _mm_add_ps(_mm_mul_ps(a21, s1), _mm_mul_ps(a22, s2)),
-                _mm_mul_ps(b2, x),
-            );
-            s1 = next1;
-            let mut out = [0.0f32; 4];
-            _mm_storeu_ps(out.as_mut_ptr(), y);
-            left[i - 1] = out[2];
-            right[i - 1] = out[3];
+    // SAFETY (whole body): coefficient and state loads go through arrays, sample loads and
+    // stores stay within the `2·pairs` samples the caller vouches for (unaligned 8-byte
+    // accesses); the FMA intrinsics only run where the caller vouches for FMA.
+    let load = |a: &[f32; 4]| _mm_loadu_ps(a.as_ptr());
+    let pair =
+        |p: *const f32| _mm_castsi128_ps(_mm_cvtsi64_si128(p.cast::<i64>().read_unaligned()));
+    let store = |p: *mut f32, v: __m128| {
+        p.cast::<i64>()
+            .write_unaligned(_mm_cvtsi128_si64(_mm_castps_si128(v)))
+    };
+    // a·b + c
+    let madd = |a: __m128, b: __m128, c: __m128| {
+        if FMA {
+            _mm_fmadd_ps(a, b, c)
+        } else {
+            _mm_add_ps(_mm_mul_ps(a, b), c)
         }
-        _mm_storeu_ps(ic1.as_mut_ptr(), s1);
-        _mm_storeu_ps(ic2.as_mut_ptr(), s2);
-        let mut out = [0.0f32; 4];
-        _mm_storeu_ps(out.as_mut_ptr(), y);
-        [out[0], out[1]]
+    };
+    let (m11, m12, m21, m22) = (load(&k.m11), load(&k.m12), load(&k.m21), load(&k.m22));
+    let (n1, n2, b1, b2) = (load(&k.n1), load(&k.n2), load(&k.b1), load(&k.b2));
+    let (c1, c2, d) = (load(&k.c1), load(&k.c2), load(&k.d));
+    let (e1, e2, f) = (load(&k.e1), load(&k.e2), load(&k.f));
+    let mut s1 = load(ic1);
+    let mut s2 = load(ic2);
+    // Outputs of the last two steps (`a` the newer); lanes 0, 1 are the high-pass outputs.
+    let lanes = |h: [f32; 2]| _mm_setr_ps(h[0], h[1], 0.0, 0.0);
+    let (mut y0b, mut y1b) = (lanes(hp[0]), lanes(hp[1]));
+    let (mut y0a, mut y1a) = (lanes(hp[2]), lanes(hp[3]));
+    for p in 2..pairs {
+        let i = 2 * p;
+        // lr = [l(i), r(i), l(i+1), r(i+1)]
+        let lr = _mm_unpacklo_ps(pair(in_l.add(i)), pair(in_r.add(i)));
+        // x0 = [l(i), r(i), hp_l(i−4), hp_r(i−4)], x1 the same one sample later.
+        let x0 = _mm_movelh_ps(lr, y0b);
+        let x1 = _mm_shuffle_ps::<0b01_00_11_10>(lr, y1b);
+        let y0 = if FMA {
+            madd(c1, s1, madd(c2, s2, _mm_mul_ps(d, x0)))
+        } else {
+            _mm_add_ps(
+                _mm_add_ps(_mm_mul_ps(c1, s1), _mm_mul_ps(c2, s2)),
+                _mm_mul_ps(d, x0),
+            )
+        };
+        let y1 = if FMA {
+            madd(e1, s1, madd(e2, s2, madd(f, x0, _mm_mul_ps(d, x1))))
+        } else {
+            _mm_add_ps(
+                _mm_add_ps(_mm_mul_ps(e1, s1), _mm_mul_ps(e2, s2)),
+                _mm_add_ps(_mm_mul_ps(f, x0), _mm_mul_ps(d, x1)),
+            )
+        };
+        let u1 = madd(n1, x0, _mm_mul_ps(b1, x1));
+        let u2 = madd(n2, x0, _mm_mul_ps(b2, x1));
+        let next1 = if FMA {
+            madd(m11, s1, madd(m12, s2, u1))
+        } else {
+            _mm_add_ps(_mm_add_ps(_mm_mul_ps(m11, s1), _mm_mul_ps(m12, s2)), u1)
+        };
+        s2 = if FMA {
+            madd(m22, s2, madd(m21, s1, u2))
+        } else {
+            _mm_add_ps(_mm_add_ps(_mm_mul_ps(m21, s1), _mm_mul_ps(m22, s2)), u2)
+        };
+        s1 = next1;
+        // [lp_l(i−4), lp_l(i−3), lp_r(i−4), lp_r(i−3)]
+        let lp = _mm_unpackhi_ps(y0, y1);
+        store(out_l.add(i - 4), lp);
+        store(out_r.add(i - 4), _mm_movehl_ps(lp, lp));
+        (y0b, y1b, y0a, y1a) = (y0a, y1a, y0, y1);
+    }
+    _mm_storeu_ps(ic1.as_mut_ptr(), s1);
+    _mm_storeu_ps(ic2.as_mut_ptr(), s2);
+    let high = |v: __m128| {
+        let mut a = [0.0f32; 4];
+        _mm_storeu_ps(a.as_mut_ptr(), v);
+        [a[0], a[1]]
+    };
+    [high(y0b), high(y1b), high(y0a), high(y1a)]
+}
+
+/// [`skewed_pairs_x86`] with fused multiply-adds.
+///
+/// # Safety
+/// As for [`skewed_pairs_x86`]; the CPU must have FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx,fma")]
+unsafe fn skewed_pairs_fma(
+    k: &SkewedCoefficients,
+    ic1: &mut [f32; 4],
+    ic2: &mut [f32; 4],
+    hp: [[f32; 2]; 4],
+    input: (*const f32, *const f32),
+    output: (*mut f32, *mut f32),
+    pairs: usize,
+) -> [[f32; 2]; 4] {
+    skewed_pairs_x86::<true>(k, ic1, ic2, hp, input, output, pairs)
+}
+
+/// # Safety
+/// As for [`skewed_pairs_x86`].
+#[cfg(target_arch = "x86_64")]
+unsafe fn skewed_pairs(
+    k: &SkewedCoefficients,
+    ic1: &mut [f32; 4],
+    ic2: &mut [f32; 4],
+    hp: [[f32; 2]; 4],
+    input: (*const f32, *const f32),
+    output: (*mut f32, *mut f32),
+    pairs: usize,
+) -> [[f32; 2]; 4] {
+    if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx") {
+        skewed_pairs_fma(k, ic1, ic2, hp, input, output, pairs)
+    } else {
+        skewed_pairs_x86::<false>(k, ic1, ic2, hp, input, output, pairs)
     }
 }
 
 /// Portable version of the x86_64 kernel above: the same arithmetic lane by lane.
+///
+/// # Safety
+/// As for the x86_64 version.
 #[cfg(not(target_arch = "x86_64"))]
-fn skewed_lanes(
+unsafe fn skewed_pairs(
     k: &SkewedCoefficients,
     ic1: &mut [f32; 4],
     ic2: &mut [f32; 4],
-    mut hp_prev: [f32; 2],
-    left: &mut [f32],
-    right: &mut [f32],
-) -> [f32; 2] {
-    let n = left.len().min(right.len());
-    for i in 1..n {
-        let x = [left[i], right[i], hp_prev[0], hp_prev[1]];
-        let mut y = [0.0f32; 4];
+    hp: [[f32; 2]; 4],
+    (in_l, in_r): (*const f32, *const f32),
+    (out_l, out_r): (*mut f32, *mut f32),
+    pairs: usize,
+) -> [[f32; 2]; 4] {
+    let lanes = |h: [f32; 2]| [h[0], h[1], 0.0, 0.0];
+    let (mut y0b, mut y1b) = (lanes(hp[0]), lanes(hp[1]));
+    let (mut y0a, mut y1a) = (lanes(hp[2]), lanes(hp[3]));
+    for p in 2..pairs {
+        let i = 2 * p;
+        let x0 = [*in_l.add(i), *in_r.add(i), y0b[0], y0b[1]];
+        let x1 = [*in_l.add(i + 1), *in_r.add(i + 1), y1b[0], y1b[1]];
+        let (mut y0, mut y1) = ([0.0f32; 4], [0.0f32; 4]);
         for lane in 0..4 {
-            y[lane] = k.c1[lane] * ic1[lane] + k.c2[lane] * ic2[lane] + k.d[lane] * x[lane];
-            let next1 = k.a11[lane] * ic1[lane] + k.a12[lane] * ic2[lane] + k.b1[lane] * x[lane];
-            ic2[lane] = k.a21[lane] * ic1[lane] + k.a22[lane] * ic2[lane] + k.b2[lane] * x[lane];
-            ic1[lane] = next1;
+            let (s1, s2) = (ic1[lane], ic2[lane]);
+            y0[lane] = k.c1[lane] * s1 + k.c2[lane] * s2 + k.d[lane] * x0[lane];
+            y1[lane] =
+                k.e1[lane] * s1 + k.e2[lane] * s2 + (k.f[lane] * x0[lane] + k.d[lane] * x1[lane]);
+            ic1[lane] = k.m11[lane] * s1
+                + k.m12[lane] * s2
+                + (k.n1[lane] * x0[lane] + k.b1[lane] * x1[lane]);
+            ic2[lane] = k.m21[lane] * s1
+                + k.m22[lane] * s2
+                + (k.n2[lane] * x0[lane] + k.b2[lane] * x1[lane]);
         }
-        left[i - 1] = y[2];
-        right[i - 1] = y[3];
-        hp_prev = [y[0], y[1]];
+        *out_l.add(i - 4) = y0[2];
+        *out_l.add(i - 3) = y1[2];
+        *out_r.add(i - 4) = y0[3];
+        *out_r.add(i - 3) = y1[3];
+        (y0b, y1b, y0a, y1a) = (y0a, y1a, y0, y1);
     }
-    hp_prev
+    let high = |v: [f32; 4]| [v[0], v[1]];
+    [high(y0b), high(y1b), high(y0a), high(y1a)]
 }
 
 /// A high-pass followed by a low-pass on both channels of a stereo signal, in place: the same
 /// filters as `lowpass[c].process_low(highpass[c].process_high(x))` per sample (equal up to
-/// float rounding), computed as four lanes of one SIMD step in the state-space form of
-/// [`SvfStateSpace`], with the low-passes running one sample behind the high-passes
-/// ("cascaded sections skewed by a sample"), so no lane waits for another within a step. The
-/// filters' own states and coefficients are read and written back, so this mixes freely with
-/// their per-sample methods (e.g. while one of them is being switched in).
+/// float rounding), computed as four lanes of one SIMD step per *pair* of samples in the
+/// two-sample state-space form of [`SvfTwoStep`], with the low-passes running one pair behind
+/// the high-passes ("cascaded sections skewed"), so no lane waits for another within a step.
+/// The filters' own states and coefficients are read and written back, so this mixes freely
+/// with their per-sample methods (e.g. while one of them is being switched in).
 pub fn highpass_then_lowpass_stereo(
     highpass: &mut [Svf; 2],
     lowpass: &mut [Svf; 2],
@@ -769,58 +922,89 @@ pub fn highpass_then_lowpass_stereo(
     right: &mut [f32],
 ) {
     let n = left.len().min(right.len());
-    if n == 0 {
-        return;
+    let (l, r) = (left.as_mut_ptr(), right.as_mut_ptr());
+    // SAFETY: both buffers hold `n` samples; each output is its own input.
+    unsafe { chain_raw(highpass, lowpass, (l, r), (l, r), n) }
+}
+
+/// [`highpass_then_lowpass_stereo`] from `in_*` into `out_*` (saves a copy when the input must
+/// be kept). Processes the common length of the four slices.
+pub fn highpass_then_lowpass_stereo_into(
+    highpass: &mut [Svf; 2],
+    lowpass: &mut [Svf; 2],
+    (in_l, in_r): (&[f32], &[f32]),
+    (out_l, out_r): (&mut [f32], &mut [f32]),
+) {
+    let n = in_l.len().min(in_r.len()).min(out_l.len()).min(out_r.len());
+    // SAFETY: all four hold `n` samples; `&mut` outputs cannot overlap the `&` inputs.
+    unsafe {
+        chain_raw(
+            highpass,
+            lowpass,
+            (in_l.as_ptr(), in_r.as_ptr()),
+            (out_l.as_mut_ptr(), out_r.as_mut_ptr()),
+            n,
+        )
     }
-    // Prologue: the high-passes alone take sample 0.
-    let mut hp_prev = [
-        highpass[0].process_high(left[0]),
-        highpass[1].process_high(right[0]),
-    ];
-    let lanes = [
-        SvfStateSpace::new(&highpass[0].c, true),
-        SvfStateSpace::new(&highpass[1].c, true),
-        SvfStateSpace::new(&lowpass[0].c, false),
-        SvfStateSpace::new(&lowpass[1].c, false),
-    ];
-    let coefficient = |f: fn(&SvfStateSpace) -> f32| lanes.map(|l| f(&l));
-    let (a11, a12, b1) = (
-        coefficient(|l| l.a11),
-        coefficient(|l| l.a12),
-        coefficient(|l| l.b1),
-    );
-    let (a21, a22, b2) = (
-        coefficient(|l| l.a21),
-        coefficient(|l| l.a22),
-        coefficient(|l| l.b2),
-    );
-    let (c1, c2, d) = (
-        coefficient(|l| l.c1),
-        coefficient(|l| l.c2),
-        coefficient(|l| l.d),
-    );
-    let filters = [&highpass[0], &highpass[1], &lowpass[0], &lowpass[1]];
-    let mut ic1 = filters.map(|f| f.ic1);
-    let mut ic2 = filters.map(|f| f.ic2);
-    let coefficients = SkewedCoefficients {
-        a11,
-        a12,
-        b1,
-        a21,
-        a22,
-        b2,
-        c1,
-        c2,
-        d,
-    };
-    hp_prev = skewed_lanes(&coefficients, &mut ic1, &mut ic2, hp_prev, left, right);
-    for (lane, filter) in highpass.iter_mut().chain(lowpass.iter_mut()).enumerate() {
-        filter.ic1 = ic1[lane];
-        filter.ic2 = ic2[lane];
+}
+
+/// # Safety
+/// As for [`skewed_pairs`], for `n` samples.
+unsafe fn chain_raw(
+    highpass: &mut [Svf; 2],
+    lowpass: &mut [Svf; 2],
+    (in_l, in_r): (*const f32, *const f32),
+    (out_l, out_r): (*mut f32, *mut f32),
+    n: usize,
+) {
+    let [hl, hr] = highpass;
+    let [ll, lr] = lowpass;
+    let pairs = n / 2;
+    let mut done = 0;
+    if pairs >= 4 {
+        // Prologue: the high-passes alone take the first two pairs.
+        let mut hp = [[0.0f32; 2]; 4];
+        for (i, h) in hp.iter_mut().enumerate() {
+            *h = [hl.process_high(*in_l.add(i)), hr.process_high(*in_r.add(i))];
+        }
+        let filters = [&*hl, &*hr, &*ll, &*lr];
+        let k = SkewedCoefficients::new([
+            SvfTwoStep::new(&hl.c, true),
+            SvfTwoStep::new(&hr.c, true),
+            SvfTwoStep::new(&ll.c, false),
+            SvfTwoStep::new(&lr.c, false),
+        ]);
+        let mut ic1 = filters.map(|f| f.ic1);
+        let mut ic2 = filters.map(|f| f.ic2);
+        hp = skewed_pairs(
+            &k,
+            &mut ic1,
+            &mut ic2,
+            hp,
+            (in_l, in_r),
+            (out_l, out_r),
+            pairs,
+        );
+        for (lane, filter) in [&mut *hl, &mut *hr, &mut *ll, &mut *lr]
+            .into_iter()
+            .enumerate()
+        {
+            filter.ic1 = ic1[lane];
+            filter.ic2 = ic2[lane];
+        }
+        // Epilogue: the low-passes take the last two pairs.
+        let start = 2 * pairs - 4;
+        for (i, h) in hp.iter().enumerate() {
+            *out_l.add(start + i) = ll.process_low(h[0]);
+            *out_r.add(start + i) = lr.process_low(h[1]);
+        }
+        done = 2 * pairs;
     }
-    // Epilogue: the low-passes take the last sample.
-    left[n - 1] = lowpass[0].process_low(hp_prev[0]);
-    right[n - 1] = lowpass[1].process_low(hp_prev[1]);
+    // Short blocks and the odd last sample: per sample.
+    for i in done..n {
+        *out_l.add(i) = ll.process_low(hl.process_high(*in_l.add(i)));
+        *out_r.add(i) = lr.process_low(hr.process_high(*in_r.add(i)));
+    }
 }
 
 #[cfg(test)]
@@ -847,7 +1031,10 @@ mod skewed_chain_tests {
             seed ^= seed << 5;
             seed as f32 / u32::MAX as f32 - 0.5
         };
-        for block in [1usize, 2, 17, 64, 512, 48_000] {
+        for (n, block) in [1usize, 2, 3, 4, 5, 8, 9, 10, 17, 64, 511, 512, 48_000, 7, 1]
+            .into_iter()
+            .enumerate()
+        {
             let mut l: Vec<f32> = (0..block).map(|_| noise()).collect();
             let mut r: Vec<f32> = (0..block).map(|_| noise()).collect();
             let expected: Vec<(f32, f32)> = l
@@ -860,7 +1047,29 @@ mod skewed_chain_tests {
                     )
                 })
                 .collect();
-            highpass_then_lowpass_stereo(&mut fused.0, &mut fused.1, &mut l, &mut r);
+            if n % 2 == 0 {
+                highpass_then_lowpass_stereo(&mut fused.0, &mut fused.1, &mut l, &mut r);
+            } else {
+                // Out of place, and the per-sample methods in between.
+                let (mut ol, mut or) = (vec![0.0; block], vec![0.0; block]);
+                highpass_then_lowpass_stereo_into(
+                    &mut fused.0,
+                    &mut fused.1,
+                    (&l, &r),
+                    (&mut ol, &mut or),
+                );
+                (l, r) = (ol, or);
+                let (a, b) = (noise(), noise());
+                let want = (
+                    plain.1[0].process_low(plain.0[0].process_high(a)),
+                    plain.1[1].process_low(plain.0[1].process_high(b)),
+                );
+                let got = (
+                    fused.1[0].process_low(fused.0[0].process_high(a)),
+                    fused.1[1].process_low(fused.0[1].process_high(b)),
+                );
+                assert!((want.0 - got.0).abs() < 1e-6 && (want.1 - got.1).abs() < 1e-6);
+            }
             for (i, (e, got)) in expected.iter().zip(l.iter().zip(&r)).enumerate() {
                 assert!(
                     (e.0 - got.0).abs() < 1e-6 && (e.1 - got.1).abs() < 1e-6,

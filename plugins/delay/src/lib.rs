@@ -383,9 +383,33 @@ impl Plugin for GelDelay {
                 duck_min = duck_min.min(*g);
             }
         }
-        self.wet_matrix.process(wet_l, wet_r);
-
-        if !self.dry_gain.is_ramping() {
+        if !self.wet_matrix.is_ramping() && !self.dry_gain.is_ramping() {
+            // Nothing ramps: wet matrix and dry mix in one pass (the same arithmetic as the
+            // two passes below).
+            let dry = self.dry_gain.current();
+            let m = self.wet_matrix.current();
+            if m == Matrix2::IDENTITY {
+                for ((x, y), (wl, wr)) in left
+                    .iter_mut()
+                    .zip(right.iter_mut())
+                    .zip(wet_l.iter().zip(wet_r.iter()))
+                {
+                    *x = dry * *x + wl;
+                    *y = dry * *y + wr;
+                }
+            } else {
+                for ((x, y), (wl, wr)) in left
+                    .iter_mut()
+                    .zip(right.iter_mut())
+                    .zip(wet_l.iter().zip(wet_r.iter()))
+                {
+                    let (a, b) = m.apply(*wl, *wr);
+                    *x = dry * *x + a;
+                    *y = dry * *y + b;
+                }
+            }
+        } else if !self.dry_gain.is_ramping() {
+            self.wet_matrix.process(wet_l, wet_r);
             let dry = self.dry_gain.current();
             for (x, w) in left.iter_mut().zip(wet_l.iter()) {
                 *x = dry * *x + w;
@@ -394,6 +418,7 @@ impl Plugin for GelDelay {
                 *x = dry * *x + w;
             }
         } else {
+            self.wet_matrix.process(wet_l, wet_r);
             for i in 0..num_samples {
                 let dry = self.dry_gain.next();
                 left[i] = dry * left[i] + wet_l[i];
