@@ -37,13 +37,37 @@ impl Allpass {
         self.delay = self.delay.min(max_delay).max(1);
     }
 
-    #[inline(always)]
-    fn tick(&mut self, x: f32, g: f32) -> f32 {
-        let delayed = self.buf[self.pos.wrapping_sub(self.delay) & self.mask];
-        let v = x + g * delayed;
-        self.buf[self.pos] = v;
-        self.pos = (self.pos + 1) & self.mask;
-        delayed - g * v
+    /// The allpass (`v = x + g·v[n − D]`, `y = v[n − D] − g·v`) over a run no longer than the
+    /// delay (so the run reads nothing it writes) and at most [`SUB_BLOCK`] samples, `g[k]`
+    /// being sample `k`'s gain.
+    #[inline]
+    fn run(&mut self, x: &mut [f32], g: &[f32]) {
+        let n = x.len().min(g.len()).min(SUB_BLOCK);
+        debug_assert!(n <= self.delay);
+        let mask = self.mask;
+        let read = self.pos.wrapping_sub(self.delay) & mask;
+        let mut delayed = [0.0f32; SUB_BLOCK];
+        if read + n <= self.buf.len() {
+            delayed[..n].copy_from_slice(&self.buf[read..read + n]);
+        } else {
+            for (k, d) in delayed[..n].iter_mut().enumerate() {
+                *d = self.buf[(read + k) & mask];
+            }
+        }
+        let mut v = [0.0f32; SUB_BLOCK];
+        for k in 0..n {
+            v[k] = x[k] + g[k] * delayed[k];
+            x[k] = delayed[k] - g[k] * v[k];
+        }
+        let pos = self.pos;
+        if pos + n <= self.buf.len() {
+            self.buf[pos..pos + n].copy_from_slice(&v[..n]);
+        } else {
+            for (k, v) in v[..n].iter().enumerate() {
+                self.buf[(pos + k) & mask] = *v;
+            }
+        }
+        self.pos = (pos + n) & mask;
     }
 }
 
@@ -135,25 +159,50 @@ impl Diffuser {
             inc[i] = (end - start[i]) / n.max(1) as f32;
             self.gains[i] = end;
         }
-        let mut gains = start;
+        // Every stage delays by at least a sub-block, so a sub-block of one stage reads only
+        // what earlier sub-blocks wrote: each stage runs over a whole sub-block at a time, along
+        // time (contiguous reads and writes the compiler vectorises), the stages in series.
+        let min_delay = self
+            .left
+            .iter()
+            .chain(self.right.iter())
+            .map(|a| a.delay)
+            .min()
+            .unwrap_or(1)
+            .max(1);
+        let sub = min_delay.min(SUB_BLOCK);
         let moving = inc.iter().any(|&v| v != 0.0);
-        for k in 0..n {
-            if moving {
-                for (g, d) in gains.iter_mut().zip(&inc) {
-                    *g += d;
+        // Per-stage gain at the end of the previous sample (the glide's accumulation).
+        let mut gains = start;
+        let mut g_run = [[0.0f32; SUB_BLOCK]; STAGES];
+        let mut done = 0;
+        while done < n {
+            let len = sub.min(n - done);
+            for s in 0..STAGES {
+                if moving {
+                    for g in &mut g_run[s][..len] {
+                        gains[s] += inc[s];
+                        *g = gains[s];
+                    }
+                } else {
+                    g_run[s][..len].fill(gains[s]);
                 }
             }
-            let mut l = left[k];
-            let mut r = right[k];
-            for s in 0..STAGES {
-                l = self.left[s].tick(l, gains[s]);
-                r = self.right[s].tick(r, gains[s]);
+            for (stages, x) in [
+                (&mut self.left, &mut left[done..done + len]),
+                (&mut self.right, &mut right[done..done + len]),
+            ] {
+                for (a, g) in stages.iter_mut().zip(&g_run) {
+                    a.run(x, &g[..len]);
+                }
             }
-            left[k] = l;
-            right[k] = r;
+            done += len;
         }
     }
 }
+
+/// Longest run of samples one stage processes at a time.
+const SUB_BLOCK: usize = 64;
 
 #[cfg(test)]
 mod tests {

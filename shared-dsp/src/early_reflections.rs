@@ -7,8 +7,8 @@
 //! interpolation, so a size change glides the taps instead of jumping them.
 //!
 //! With constant tap times (the usual case) each tap is a multiply-add over a contiguous run of
-//! the buffer, which the compiler vectorises; only while the scale glides is each sample's tap
-//! position recomputed.
+//! the buffer, eight output samples at a time with all taps summed in registers (vector code);
+//! only while the scale glides is each sample's tap position recomputed.
 
 /// Most taps per channel.
 pub const MAX_TAPS: usize = 16;
@@ -106,17 +106,27 @@ impl EarlyReflections {
         let n = in_l.len();
         let mask = self.mask;
         for (b, x) in self.buf.iter_mut().zip([in_l, in_r]) {
-            for (k, v) in x.iter().enumerate() {
-                b[(self.write + k) & mask] = *v;
+            let w = self.write;
+            if w + n <= b.len() {
+                b[w..w + n].copy_from_slice(&x[..n]);
+            } else {
+                for (k, v) in x[..n].iter().enumerate() {
+                    b[(w + k) & mask] = *v;
+                }
             }
         }
         let start = self.scale;
         let end = self.scale_target;
         let max = self.max_delay;
         for (c, out) in [out_l, out_r].into_iter().enumerate() {
-            out[..n].fill(0.0);
             let taps = self.taps[c];
             let buf = &self.buf[c];
+            if start == end
+                && Self::constant_taps(&taps, buf, self.write, start, max, &mut out[..n])
+            {
+                continue;
+            }
+            out[..n].fill(0.0);
             for k in 0..taps.count {
                 let g = taps.gain[k];
                 if start == end {
@@ -152,6 +162,62 @@ impl EarlyReflections {
         }
         self.write = (self.write + n) & mask;
         self.scale = end;
+    }
+}
+
+impl EarlyReflections {
+    /// Constant taps whose runs do not wrap (the usual case): all taps of eight output samples
+    /// summed in registers, in tap order (the same sums as tap by tap). Returns false, having
+    /// written nothing, if a run wraps.
+    fn constant_taps(
+        taps: &Taps,
+        buf: &[f32],
+        write: usize,
+        scale: f32,
+        max: f32,
+        out: &mut [f32],
+    ) -> bool {
+        const GROUP: usize = 8;
+        let n = out.len();
+        let mask = buf.len().wrapping_sub(1);
+        let mut first = [0usize; MAX_TAPS];
+        let mut gains = [(0.0f32, 0.0f32); MAX_TAPS];
+        let count = taps.count.min(MAX_TAPS);
+        for k in 0..count {
+            let d = (taps.delay[k] * scale).clamp(1.0, max);
+            let di = d as usize;
+            let t = d - di as f32;
+            let g = taps.gain[k];
+            gains[k] = (g * (1.0 - t), g * t);
+            // The second point is one sample older: the run starts one index lower.
+            let second = write.wrapping_sub(di + 1) & mask;
+            if second + n + 1 > mask {
+                return false;
+            }
+            first[k] = second;
+        }
+        let groups = n / GROUP;
+        for (gi, o) in out[..groups * GROUP].chunks_exact_mut(GROUP).enumerate() {
+            let mut acc = [0.0f32; GROUP];
+            for k in 0..count {
+                let s = first[k] + gi * GROUP;
+                let x: &[f32; GROUP + 1] = buf[s..s + GROUP + 1].try_into().unwrap();
+                let (g0, g1) = gains[k];
+                for i in 0..GROUP {
+                    acc[i] += g0 * x[i + 1] + g1 * x[i];
+                }
+            }
+            o.copy_from_slice(&acc);
+        }
+        for (i, o) in out.iter_mut().enumerate().skip(groups * GROUP) {
+            let mut acc = 0.0f32;
+            for k in 0..count {
+                let (g0, g1) = gains[k];
+                acc += g0 * buf[first[k] + i + 1] + g1 * buf[first[k] + i];
+            }
+            *o = acc;
+        }
+        true
     }
 }
 

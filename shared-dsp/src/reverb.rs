@@ -401,7 +401,35 @@ impl PreDelay {
 
     fn process(&mut self, in_l: &[f32], in_r: &[f32], out_l: &mut [f32], out_r: &mut [f32]) {
         let mask = self.mask;
-        for k in 0..in_l.len() {
+        let n = in_l.len().min(in_r.len()).min(out_l.len()).min(out_r.len());
+        if self.fade == 0.0 && self.next == self.target && n <= mask {
+            // Settled on one tap (`current`): write the block, then read it back delayed (a
+            // read never lands after its sample's write, so this equals the per-sample loop).
+            debug_assert_eq!(self.current, self.next);
+            let w = self.write;
+            for (b, x) in self.buf.iter_mut().zip([in_l, in_r]) {
+                if w + n <= b.len() {
+                    b[w..w + n].copy_from_slice(&x[..n]);
+                } else {
+                    for (k, v) in x[..n].iter().enumerate() {
+                        b[(w + k) & mask] = *v;
+                    }
+                }
+            }
+            let a = w.wrapping_sub(self.current) & mask;
+            for (b, out) in self.buf.iter().zip([out_l, out_r]) {
+                if a + n <= b.len() {
+                    out[..n].copy_from_slice(&b[a..a + n]);
+                } else {
+                    for (k, o) in out[..n].iter_mut().enumerate() {
+                        *o = b[(a + k) & mask];
+                    }
+                }
+            }
+            self.write = (w + n) & mask;
+            return;
+        }
+        for k in 0..n {
             let w = self.write;
             self.buf[0][w] = in_l[k];
             self.buf[1][w] = in_r[k];
