@@ -4,7 +4,7 @@
 //!
 //! A plugin only supplies a closure drawing its controls:
 //!
-//! ```ignore
+//! ```text
 //! type Editor = gel_ui::GelEditor;
 //! fn editor(&mut self, _: AsyncExecutor<Self>) -> Option<Self::Editor> {
 //!     let params = self.params.clone();

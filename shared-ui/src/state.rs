@@ -3,7 +3,7 @@
 //! nice-plug-egui's `EguiEditorState` is not a persistent field, so Gel keeps its own. Put it in
 //! the plugin's `Params` struct:
 //!
-//! ```ignore
+//! ```text
 //! #[persist = "editor-state"]
 //! pub editor_state: Arc<GelEditorState>,
 //! ```

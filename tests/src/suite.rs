@@ -2,7 +2,7 @@
 //!
 //! Each plugin gets the whole suite with one line in `tests/tests/<plugin>.rs`:
 //!
-//! ```ignore
+//! ```text
 //! gel_host_tests::conformance_suite!(panner, "Gel Panner", gel_host_tests::suite::Expectations {
 //!     clap_id: "org.gel-audio.panner",
 //!     ..gel_host_tests::suite::Expectations::DEFAULT
