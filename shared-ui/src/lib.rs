@@ -16,6 +16,7 @@ pub mod knob;
 pub mod layout;
 pub mod meter;
 pub mod param_edit;
+pub mod param_text;
 pub mod selector;
 pub mod state;
 pub mod theme;

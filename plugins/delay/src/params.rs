@@ -6,6 +6,7 @@ use std::sync::Arc;
 use gel_dsp::echo::EchoMode;
 use gel_dsp::tempo::{NoteFeel, NoteValue};
 use gel_dsp::time_change::TimeChangeMode;
+use gel_ui::param_text::{on_off, parse_number_with_unit as parse_number, parse_on_off};
 use nice_plug::prelude::*;
 
 /// Synced note value as a host shows it (a bar is a whole note, 4/4).
@@ -216,28 +217,6 @@ pub fn parse_time_ms(text: &str) -> Option<f32> {
     (v.is_finite()).then_some(v * scale)
 }
 
-/// A number with optional unit text after it (`40 %`, `+3.5 dB`, `0.6Hz`).
-fn parse_number(text: &str) -> Option<f32> {
-    let s = text
-        .trim()
-        .trim_end_matches(|c: char| c.is_alphabetic() || c == ' ' || c == '%');
-    s.parse::<f32>().ok().filter(|v| v.is_finite())
-}
-
-fn on_off(name: &str, default: bool) -> BoolParam {
-    BoolParam::new(name, default)
-        .with_value_to_string(Arc::new(|on| if on { "On" } else { "Off" }.to_string()))
-        .with_string_to_value(Arc::new(parse_on_off))
-}
-
-fn parse_on_off(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "on" | "1" | "true" | "yes" => Some(true),
-        "off" | "0" | "false" | "no" => Some(false),
-        _ => None,
-    }
-}
-
 fn time_param(name: &str, default: f32) -> FloatParam {
     FloatParam::new(
         name,
@@ -369,18 +348,7 @@ impl Default for DelayParams {
             width: percent("Width", 100.0, 200.0),
             mix: percent("Mix", 30.0, 100.0),
             wet_only: on_off("Wet Only", false),
-            output_gain: FloatParam::new(
-                "Output",
-                0.0,
-                FloatRange::Linear {
-                    min: -24.0,
-                    max: 24.0,
-                },
-            )
-            .with_unit(" dB")
-            .with_step_size(0.01)
-            .with_value_to_string(Arc::new(|db| format!("{db:+.2}")))
-            .with_string_to_value(Arc::new(parse_number)),
+            output_gain: gel_ui::param_text::output_gain(),
         }
     }
 }

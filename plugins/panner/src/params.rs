@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use gel_dsp::pan::PanLaw;
 use gel_dsp::stereo_placement::PanMode;
+use gel_ui::param_text::{on_off, parse_on_off};
 use nice_plug::prelude::*;
 
 /// The pan mode as a host shows it.
@@ -168,9 +169,7 @@ impl Default for PannerParams {
             .with_unit(" %")
             .with_step_size(0.1)
             .with_value_to_string(formatters::v2s_f32_rounded(1)),
-            mono_maker: BoolParam::new("Mono Maker", false)
-                .with_value_to_string(Arc::new(|on| if on { "On" } else { "Off" }.to_string()))
-                .with_string_to_value(Arc::new(parse_on_off)),
+            mono_maker: on_off("Mono Maker", false),
             mono_frequency: FloatParam::new(
                 "Mono Below",
                 120.0,
@@ -200,32 +199,8 @@ impl Default for PannerParams {
             invert_right: BoolParam::new("Invert Right", false)
                 .with_value_to_string(Arc::new(format_polarity))
                 .with_string_to_value(Arc::new(parse_polarity)),
-            output_gain: FloatParam::new(
-                "Output",
-                0.0,
-                FloatRange::Linear {
-                    min: -24.0,
-                    max: 24.0,
-                },
-            )
-            .with_unit(" dB")
-            .with_step_size(0.01)
-            .with_value_to_string(Arc::new(|db| format!("{db:+.2}")))
-            .with_string_to_value(Arc::new(|s| {
-                let s = s
-                    .trim()
-                    .trim_end_matches(|c: char| c.is_alphabetic() || c == ' ');
-                s.parse::<f32>().ok().filter(|v| v.is_finite())
-            })),
+            output_gain: gel_ui::param_text::output_gain(),
         }
-    }
-}
-
-fn parse_on_off(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "on" | "1" | "true" | "yes" => Some(true),
-        "off" | "0" | "false" | "no" => Some(false),
-        _ => None,
     }
 }
 

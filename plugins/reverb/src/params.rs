@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use gel_dsp::reverb::Algorithm;
+use gel_ui::param_text::on_off;
 use nice_plug::prelude::*;
 
 /// The algorithm as a host shows it.
@@ -209,20 +210,6 @@ pub fn parse_decay(text: &str) -> Option<f32> {
     parse_number(&t, &["s", "sec"])
 }
 
-fn on_off(name: &str, default: bool) -> BoolParam {
-    BoolParam::new(name, default)
-        .with_value_to_string(Arc::new(|on| if on { "On" } else { "Off" }.to_string()))
-        .with_string_to_value(Arc::new(parse_on_off))
-}
-
-fn parse_on_off(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "on" | "1" | "true" | "yes" => Some(true),
-        "off" | "0" | "false" | "no" => Some(false),
-        _ => None,
-    }
-}
-
 impl Default for ReverbParams {
     fn default() -> Self {
         Self {
@@ -298,18 +285,7 @@ impl Default for ReverbParams {
             .with_step_size(1.0)
             .with_value_to_string(formatters::v2s_f32_rounded(0))
             .with_string_to_value(Arc::new(|s| parse_number(s, &["ms"]))),
-            output_gain: FloatParam::new(
-                "Output",
-                0.0,
-                FloatRange::Linear {
-                    min: -24.0,
-                    max: 24.0,
-                },
-            )
-            .with_unit(" dB")
-            .with_step_size(0.01)
-            .with_value_to_string(Arc::new(|db| format!("{db:+.2}")))
-            .with_string_to_value(Arc::new(|s| parse_number(s, &["db"]))),
+            output_gain: gel_ui::param_text::output_gain(),
         }
     }
 }
