@@ -17,6 +17,7 @@ pub mod layout;
 pub mod meter;
 pub mod param_edit;
 pub mod param_text;
+pub mod plugin;
 pub mod selector;
 pub mod state;
 pub mod theme;

@@ -128,6 +128,26 @@ pub trait PluginHost {
     fn idle(&mut self) {}
 }
 
+/// The parameter called `name` and the normalised value its text `text` parses to, the way a
+/// user types a value into the host. Panics with the name when either is missing.
+pub fn param_by_text(plugin: &mut dyn PluginHost, name: &str, text: &str) -> (u32, f64) {
+    let param = plugin
+        .params()
+        .into_iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no parameter {name:?}"));
+    let value = plugin
+        .text_to_value(param.id, text)
+        .unwrap_or_else(|| panic!("{name:?} does not parse {text:?}"));
+    (param.id, value)
+}
+
+/// Set the parameter called `name` to what `text` parses to (see [`param_by_text`]).
+pub fn set_by_text(plugin: &mut dyn PluginHost, name: &str, text: &str) {
+    let (id, value) = param_by_text(plugin, name, text);
+    plugin.set_param(id, value);
+}
+
 /// Where the bundles are: `$GEL_BUNDLE_DIR`, or `target/bundled` in the workspace.
 pub fn bundle_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("GEL_BUNDLE_DIR") {

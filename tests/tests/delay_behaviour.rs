@@ -4,7 +4,7 @@
 //! non-finite input clears, and the editor picture. (The generic checks are in `delay.rs`.)
 
 use gel_host_tests::signals;
-use gel_host_tests::{load, Format, ParamEvent, PluginHost};
+use gel_host_tests::{load, param_by_text, set_by_text as set, Format, ParamEvent, PluginHost};
 
 const SR: f64 = 48_000.0;
 const BLOCK: usize = 512;
@@ -23,20 +23,6 @@ fn param_id(plugin: &mut dyn PluginHost, name: &str) -> u32 {
         .find(|p| p.name == name)
         .unwrap_or_else(|| panic!("no parameter {name:?}"))
         .id
-}
-
-fn normalized(plugin: &mut dyn PluginHost, name: &str, text: &str) -> (u32, f64) {
-    let id = param_id(plugin, name);
-    let value = plugin
-        .text_to_value(id, text)
-        .unwrap_or_else(|| panic!("{name:?} does not parse {text:?}"));
-    (id, value)
-}
-
-/// Set a parameter the way a user types it into the host.
-fn set(plugin: &mut dyn PluginHost, name: &str, text: &str) {
-    let (id, value) = normalized(plugin, name, text);
-    plugin.set_param(id, value);
 }
 
 fn set_all(plugin: &mut dyn PluginHost, settings: &[(&str, &str)]) {
@@ -367,7 +353,7 @@ fn time_sweep_is_click_free_in_both_modes() {
             let mut events = Vec::new();
             for t in (0..SR as usize).step_by(64) {
                 let ms = 10.0 * (200.0f64).powf(t as f64 / (SR - 64.0));
-                let (_, v) = normalized(p.as_mut(), "Time", &format!("{ms:.2} ms"));
+                let (_, v) = param_by_text(p.as_mut(), "Time", &format!("{ms:.2} ms"));
                 events.push((warm + t, time, v));
             }
             p.activate(SR, BLOCK as u32);

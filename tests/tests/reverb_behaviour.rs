@@ -8,26 +8,13 @@
 
 use gel_dsp::reverb_metrics::{correlation, rms_db, rt60_band, time_to_density};
 use gel_host_tests::signals;
-use gel_host_tests::{load, Format, PluginHost};
+use gel_host_tests::{load, set_by_text as set, Format, PluginHost};
 
 const SR: f64 = 48_000.0;
 const BLOCK: usize = 512;
 
 fn reverb(format: Format) -> Box<dyn PluginHost> {
     load(format, "Gel Reverb")
-}
-
-/// Set a parameter the way a user types it into the host.
-fn set(plugin: &mut dyn PluginHost, name: &str, text: &str) {
-    let param = plugin
-        .params()
-        .into_iter()
-        .find(|p| p.name == name)
-        .unwrap_or_else(|| panic!("no parameter {name:?}"));
-    let value = plugin
-        .text_to_value(param.id, text)
-        .unwrap_or_else(|| panic!("{name:?} does not parse {text:?}"));
-    plugin.set_param(param.id, value);
 }
 
 /// Wet only, no pre-delay, flat multipliers: the reverb as measured.

@@ -80,8 +80,8 @@ pub struct GelPanner {
 
     /// Consecutive silent input samples, to report the tail and then sleep.
     silent_samples: u64,
-    /// Whether the editor was open during the last block (meters restart when it opens).
-    editor_was_open: bool,
+    /// Meters run only while the editor is open.
+    editor_watch: gel_ui::plugin::EditorWatch,
 }
 
 impl Default for GelPanner {
@@ -102,7 +102,7 @@ impl Default for GelPanner {
             correlation: CorrelationMeter::new(display.correlation.clone()),
             display,
             silent_samples: 0,
-            editor_was_open: false,
+            editor_watch: gel_ui::plugin::EditorWatch::default(),
         }
     }
 }
@@ -194,23 +194,12 @@ impl GelPanner {
 
 impl Plugin for GelPanner {
     const NAME: &'static str = "Gel Panner";
-    const VENDOR: &'static str = "Gel";
+    const VENDOR: &'static str = gel_ui::plugin::VENDOR;
     const URL: &'static str = "https://gel-audio.org/panner";
-    const EMAIL: &'static str = "info@gel-audio.org";
+    const EMAIL: &'static str = gel_ui::plugin::EMAIL;
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
-            ..AudioIOLayout::const_default()
-        },
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(1),
-            main_output_channels: NonZeroU32::new(2),
-            ..AudioIOLayout::const_default()
-        },
-    ];
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = gel_ui::plugin::STEREO_OR_MONO_IN;
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
@@ -284,13 +273,13 @@ impl Plugin for GelPanner {
         let (left, right) = (&mut *left_slot[0], &mut *right_slot[0]);
 
         // Meters, correlation and goniometer only run while someone looks at them.
-        let editor_open = self.params.editor_state.is_open();
-        if editor_open && !self.editor_was_open {
+        let editor = self.editor_watch.poll(&self.params.editor_state);
+        let editor_open = editor.open;
+        if editor.just_opened {
             self.input_meter.reset();
             self.output_meter.reset();
             self.correlation.reset();
         }
-        self.editor_was_open = editor_open;
         if editor_open {
             self.input_meter.process(&[left, right]);
         }

@@ -59,7 +59,9 @@ pub struct GelReverb {
     silent_samples: u64,
     /// True once the tail has rung out and the engine was cleared.
     asleep: bool,
-    editor_was_open: bool,
+
+    /// Meters run only while the editor is open.
+    editor_watch: gel_ui::plugin::EditorWatch,
 }
 
 impl Default for GelReverb {
@@ -75,7 +77,7 @@ impl Default for GelReverb {
             display,
             silent_samples: 0,
             asleep: false,
-            editor_was_open: false,
+            editor_watch: gel_ui::plugin::EditorWatch::default(),
         }
     }
 }
@@ -120,23 +122,12 @@ impl GelReverb {
 
 impl Plugin for GelReverb {
     const NAME: &'static str = "Gel Reverb";
-    const VENDOR: &'static str = "Gel";
+    const VENDOR: &'static str = gel_ui::plugin::VENDOR;
     const URL: &'static str = "https://gel-audio.org/reverb";
-    const EMAIL: &'static str = "info@gel-audio.org";
+    const EMAIL: &'static str = gel_ui::plugin::EMAIL;
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
-            ..AudioIOLayout::const_default()
-        },
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(1),
-            main_output_channels: NonZeroU32::new(2),
-            ..AudioIOLayout::const_default()
-        },
-    ];
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = gel_ui::plugin::STEREO_OR_MONO_IN;
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
@@ -199,12 +190,12 @@ impl Plugin for GelReverb {
         let (left_slot, right_slot) = channels.split_at_mut(1);
         let (left, right) = (&mut *left_slot[0], &mut *right_slot[0]);
 
-        let editor_open = self.params.editor_state.is_open();
-        if editor_open && !self.editor_was_open {
+        let editor = self.editor_watch.poll(&self.params.editor_state);
+        let editor_open = editor.open;
+        if editor.just_opened {
             self.input_meter.reset();
             self.output_meter.reset();
         }
-        self.editor_was_open = editor_open;
         if editor_open {
             self.input_meter.process(&[left, right]);
         }
