@@ -33,6 +33,106 @@ const PANNER_BASE: &[(&str, &str)] = &[
     ("Mono Maker", "Off"),
 ];
 
+/// Gel EQ set like the peers' EQ row of plugins.list (parameter names from the EQ contract;
+/// alternatives separated by `|` are tried in turn, for value texts a plugin may spell
+/// differently).
+const EQ_PEER_BANDS: &[(&str, &str)] = &[
+    ("Processing", "Zero Latency"),
+    ("Output Gain", "0"),
+    ("Auto Gain", "Off"),
+    ("Band 1 Used", "On"),
+    ("Band 1 On", "On"),
+    ("Band 1 Type", "Low Cut"),
+    ("Band 1 Frequency", "40"),
+    ("Band 1 Slope", "12 dB/oct|12"),
+    ("Band 1 Q", "0.707"),
+    ("Band 2 Used", "On"),
+    ("Band 2 On", "On"),
+    ("Band 2 Type", "Low Shelf"),
+    ("Band 2 Frequency", "100"),
+    ("Band 2 Gain", "3"),
+    ("Band 2 Q", "0.707"),
+    ("Band 3 Used", "On"),
+    ("Band 3 On", "On"),
+    ("Band 3 Type", "Bell"),
+    ("Band 3 Frequency", "250"),
+    ("Band 3 Gain", "-3"),
+    ("Band 3 Q", "1"),
+    ("Band 4 Used", "On"),
+    ("Band 4 On", "On"),
+    ("Band 4 Type", "Bell"),
+    ("Band 4 Frequency", "800"),
+    ("Band 4 Gain", "4"),
+    ("Band 4 Q", "1"),
+    ("Band 5 Used", "On"),
+    ("Band 5 On", "On"),
+    ("Band 5 Type", "Bell"),
+    ("Band 5 Frequency", "2500"),
+    ("Band 5 Gain", "-2"),
+    ("Band 5 Q", "1"),
+    ("Band 6 Used", "On"),
+    ("Band 6 On", "On"),
+    ("Band 6 Type", "Bell"),
+    ("Band 6 Frequency", "6000"),
+    ("Band 6 Gain", "3"),
+    ("Band 6 Q", "1"),
+    ("Band 7 Used", "On"),
+    ("Band 7 On", "On"),
+    ("Band 7 Type", "High Shelf"),
+    ("Band 7 Frequency", "10000"),
+    ("Band 7 Gain", "2"),
+    ("Band 7 Q", "0.707"),
+    ("Band 8 Used", "On"),
+    ("Band 8 On", "On"),
+    ("Band 8 Type", "High Cut"),
+    ("Band 8 Frequency", "18000"),
+    ("Band 8 Slope", "12 dB/oct|12"),
+    ("Band 8 Q", "0.707"),
+];
+
+/// Gel Compressor at the peers' compressor settings (makeup +3 dB as LSP/Calf/Zam's rows).
+const COMP_PEER_SETTINGS: &[(&str, &str)] = &[
+    ("Style", "Clean"),
+    ("Detection", "Peak"),
+    ("Threshold", "-20"),
+    ("Ratio", "4|4:1|4.0:1"),
+    ("Knee", "6"),
+    ("Attack", "10"),
+    ("Release", "100"),
+    ("Auto Release", "Off"),
+    ("Makeup", "3"),
+    ("Auto Makeup", "Off"),
+    ("Mix", "100"),
+    ("Stereo Link", "100"),
+    ("Channel Mode", "Stereo"),
+    ("Lookahead", "0"),
+    ("Sidechain", "Internal"),
+    ("SC High-Pass On", "Off"),
+    ("SC Low-Pass On", "Off"),
+];
+
+/// The same with 5 ms lookahead and the sidechain high-pass on at 100 Hz.
+const COMP_LOOKAHEAD_SETTINGS: &[(&str, &str)] = &[
+    ("Style", "Clean"),
+    ("Detection", "Peak"),
+    ("Threshold", "-20"),
+    ("Ratio", "4|4:1|4.0:1"),
+    ("Knee", "6"),
+    ("Attack", "10"),
+    ("Release", "100"),
+    ("Auto Release", "Off"),
+    ("Makeup", "3"),
+    ("Auto Makeup", "Off"),
+    ("Mix", "100"),
+    ("Stereo Link", "100"),
+    ("Channel Mode", "Stereo"),
+    ("Lookahead", "5"),
+    ("Sidechain", "Internal"),
+    ("SC High-Pass On", "On"),
+    ("SC High-Pass", "100"),
+    ("SC Low-Pass On", "Off"),
+];
+
 pub const CATEGORIES: &[Category] = &[
     Category {
         key: "panner",
@@ -79,10 +179,30 @@ sample is what is compared.",
         list_category: "eq",
         title: "EQ (8 bands: HP40, LS100, 4 bells, HS10k, LP18k)",
         gel_bundle: "Gel EQ",
-        setups: &[],
-        mapping: "Gel EQ is not built yet: its settings will mirror the peers' 8 bands \
-(HP 40 Hz, low shelf 100 Hz +3 dB, bells 250 Hz -3 dB, 800 Hz +4 dB, 2.5 kHz -2 dB, 6 kHz +3 dB, \
-high shelf 10 kHz +2 dB, LP 18 kHz).",
+        setups: &[GelSetup {
+            label: "Gel EQ (8 bands as the peers, zero latency)",
+            settings: EQ_PEER_BANDS,
+            peers: &[
+                "lsp_para_eq_x16_stereo_IIR",
+                "x42_fil4_stereo",
+                "calf_eq8",
+                "zam_eq2_x2mono",
+            ],
+        }],
+        mapping: "\
+| Gel EQ band | LSP Para EQ x16 (IIR) | x42 fil4 | Calf EQ 8 | ZamEQ2 |
+|---|---|---|---|---|
+| 1: Low Cut 40 Hz, 12 dB/oct, Q 0.707 | `ft_0:2,f_0:40,q_0:0.707` (hi-pass) | `HighPass:1,HPfreq:40` | `hp_active:1,hp_freq:40` | – |
+| 2: Low Shelf 100 Hz +3 dB, Q 0.707 | `ft_1:5,f_1:100,g_1:1.413` | `LSfreq:100,LSgain:3` | `ls_freq:100,ls_level:1.413` | `fl:100,boostl:3` |
+| 3: Bell 250 Hz −3 dB, Q 1 | `ft_2:1,f_2:250,g_2:0.708,q_2:1` | `freq1:250,gain1:-3` | `p1_freq:250,p1_level:0.708` | `f1:250,boost1:-3` |
+| 4: Bell 800 Hz +4 dB, Q 1 | `f_3:800,g_3:1.585` | `freq2:800,gain2:4` | `p2_freq:800,p2_level:1.585` | – |
+| 5: Bell 2.5 kHz −2 dB, Q 1 | `f_4:2500,g_4:0.794` | `freq3:2500,gain3:-2` | `p3_freq:2500,p3_level:0.794` | `f2:2500,boost2:4` (its 2nd bell) |
+| 6: Bell 6 kHz +3 dB, Q 1 | `f_5:6000,g_5:1.413` | `freq4:6000,gain4:3` | `p4_freq:6000,p4_level:1.413` | – |
+| 7: High Shelf 10 kHz +2 dB, Q 0.707 | `ft_6:3,f_6:10000,g_6:1.259` | `HSfreq:10000,HSgain:2` | `hs_freq:10000,hs_level:1.259` | `fh:10000,boosth:2` |
+| 8: High Cut 18 kHz, 12 dB/oct, Q 0.707 | `ft_7:4,f_7:18000` (lo-pass) | `LowPass:1,LPfreq:18000` | `lp_active:1,lp_freq:18000` | – |
+
+Processing = Zero Latency (the peers are minimum-phase IIR too); Output 0 dB, auto gain off; \
+bands 9–16 unused. ZamEQ2 has only 4 bands (2 bells, 2 shelves), so it does half the work.",
     },
     Category {
         key: "compressor",
@@ -90,9 +210,35 @@ high shelf 10 kHz +2 dB, LP 18 kHz).",
         list_category: "comp",
         title: "Compressor (-20 dB, 4:1, 10/100 ms)",
         gel_bundle: "Gel Compressor",
-        setups: &[],
-        mapping: "Gel Compressor is not built yet: threshold -20 dB, ratio 4:1, attack 10 ms, \
-release 100 ms, makeup +3 dB, like the peers.",
+        setups: &[
+            GelSetup {
+                label: "Gel Compressor (-20 dB, 4:1, knee 6, 10/100 ms, peak, no lookahead)",
+                settings: COMP_PEER_SETTINGS,
+                peers: &[
+                    "x42_darc_stereo",
+                    "calf_compressor",
+                    "zam_compx2",
+                    "lsp_compressor_stereo",
+                ],
+            },
+            GelSetup {
+                label: "Gel Compressor (same + 5 ms lookahead, SC high-pass 100 Hz)",
+                settings: COMP_LOOKAHEAD_SETTINGS,
+                peers: &[],
+            },
+        ],
+        mapping: "\
+| Gel Compressor | LSP Compressor stereo | Calf Compressor | ZamCompX2 | x42 darc |
+|---|---|---|---|---|
+| Threshold −20 dB | `al:0.1` | `threshold:0.1` | `thr:-20` | `threshold:-25` (its curve differs) |
+| Ratio 4:1, knee 6 dB | `cr:4` (knee: default) | `ratio:4` (knee: default 9 dB) | `rat:4,kn:3` | `Ratio:0.5` (0..1 scale) |
+| Attack 10 ms, release 100 ms | `at:10,rt:100` | `attack:10,release:100` | `att:10,rel:100` | `attack:0.01,release:0.1` |
+| Makeup +3 dB | `mk:1.413` | `makeup:1.413` | `mak:3` | automatic |
+| Peak detection, Clean (feed-forward), stereo link 100 % | peak (default) | RMS (its default) | its detector | RMS |
+| Lookahead 0 (row 2: 5 ms, SC high-pass on at 100 Hz) | `sla:0` | – | – | – |
+
+The second Gel row (5 ms lookahead, sidechain high-pass on) is the configuration the issue \
+compares with LSP Compressor; its ratio column is against the first row's peers too.",
     },
     Category {
         key: "reverb",

@@ -46,12 +46,13 @@ impl GelPlugin {
         })
     }
 
-    /// Normalised value of `text` for the parameter called `name`.
+    /// Normalised value of `text` for the parameter called `name`. `text` may list spellings
+    /// separated by `|` (e.g. `4:1|4`); the first one the plugin accepts is used.
     pub fn normalized(&mut self, name: &str, text: &str) -> Result<(u32, f64), String> {
         let id = self.param(name)?.id;
-        let v = self
-            .host
-            .text_to_value(id, text)
+        let v = text
+            .split('|')
+            .find_map(|t| self.host.text_to_value(id, t.trim()))
             .ok_or_else(|| format!("{}: '{name}' does not accept the text '{text}'", self.label))?;
         Ok((id, v))
     }
@@ -76,6 +77,16 @@ impl GelPlugin {
 
     pub fn text_of(&mut self, id: u32, normalized: f64) -> String {
         self.host.value_to_text(id, normalized).unwrap_or_default()
+    }
+
+    /// The host tempo the plugin sees in its transport (for tempo-synced settings).
+    pub fn set_tempo(&mut self, bpm: f64) {
+        self.host.set_tempo(bpm);
+    }
+
+    /// Latency the plugin reports, in samples (after activation).
+    pub fn latency(&mut self) -> u32 {
+        self.host.latency()
     }
 
     pub fn activate(&mut self, rate: f64, block: usize) {

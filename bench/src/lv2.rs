@@ -321,6 +321,7 @@ impl Lv2World {
                 }
             })
             .collect();
+        let mut control_index = HashMap::new();
         for (symbol, value) in params {
             let c = CString::new(symbol.as_str()).unwrap();
             let node = unsafe { (api.lilv_new_string)(self.world, c.as_ptr()) };
@@ -329,7 +330,9 @@ impl Lv2World {
             if port.is_null() {
                 return Err(format!("{uri}: no port with symbol '{symbol}'"));
             }
-            controls[unsafe { (api.lilv_port_get_index)(plug, port) } as usize] = *value;
+            let index = unsafe { (api.lilv_port_get_index)(plug, port) } as usize;
+            controls[index] = *value;
+            control_index.insert(symbol.clone(), index);
         }
         for n in nodes {
             unsafe { (api.lilv_node_free)(n) };
@@ -418,7 +421,8 @@ impl Lv2World {
         let t_chunk = map_str("http://lv2plug.in/ns/ext/atom#Chunk");
         Ok(Lv2Plugin {
             label: label.to_string(),
-            _shared: shared,
+            shared,
+            control_index,
             instances,
             kinds,
             audio_in,
@@ -555,7 +559,9 @@ pub struct Lv2Plugin {
     label: String,
     // Drop order: instances first (they point into `_shared`).
     instances: Vec<Instance>,
-    _shared: Box<Lv2Shared>,
+    shared: Box<Lv2Shared>,
+    /// Port index of every control given at instantiation, by symbol (for `set_control`).
+    control_index: HashMap<String, usize>,
     kinds: Vec<PortKind>,
     audio_in: Vec<usize>,
     audio_out: Vec<usize>,
@@ -578,6 +584,21 @@ impl Drop for Lv2Plugin {
         }
         // lilv_instance_free needs the Api; plugins are few and live until the process exits,
         // so the instances are deliberately leaked rather than freed without it.
+    }
+}
+
+impl Lv2Plugin {
+    /// Change a control input between runs (the plugin reads it at its next `run`, as from a
+    /// host's automation at block rate). Only symbols given at instantiation can be changed.
+    pub fn set_control(&mut self, symbol: &str, value: f32) -> Result<(), String> {
+        let index = *self.control_index.get(symbol).ok_or_else(|| {
+            format!(
+                "{}: control '{symbol}' was not set at instantiation",
+                self.label
+            )
+        })?;
+        self.shared.controls[index] = value;
+        Ok(())
     }
 }
 

@@ -37,6 +37,10 @@
 //! | [`reverb`] | Gel Reverb's engine: algorithms, pre-delay, freeze, width, mix |
 //! | [`reverb_metrics`] | RT60 per octave (T30), echo density, correlation of responses |
 //! | [`eq`] | Gel EQ core: analog band prototypes, fitted zero-latency sections, 16-band bank |
+//! | [`eq_auto_gain`] | EQ auto gain: output trim from the band curves on a pink reference |
+//! | [`path_crossfade`] | click-free switch between two processing paths (warm-up + raised-cosine fade) |
+//! | [`spectrum`] | lock-free sample FIFO and GUI-side FFT analyzer (smoothing, tilt, peak hold) |
+//! | [`dynamics`] | Gel Compressor's engine: exact peak/RMS detection, soft knee, lookahead, sidechain |
 
 #![warn(missing_docs)]
 
@@ -45,9 +49,11 @@ pub mod delay_line;
 pub mod denormal;
 pub mod diffuser;
 pub mod ducker;
+pub mod dynamics;
 pub mod early_reflections;
 pub mod echo;
 pub mod eq;
+pub mod eq_auto_gain;
 pub mod fdn;
 pub mod filter;
 pub mod gain;
@@ -56,10 +62,12 @@ pub mod meter;
 pub mod modulation;
 pub mod mono_maker;
 pub mod pan;
+pub mod path_crossfade;
 pub mod reverb;
 pub mod reverb_metrics;
 pub mod saturator;
 pub mod smoothing;
+pub mod spectrum;
 pub mod stereo_placement;
 pub mod tempo;
 pub mod time_change;

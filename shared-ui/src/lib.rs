@@ -11,17 +11,23 @@
 //! `Plugin::editor` with a closure that lays out [`Knob`]s, meters and so on.
 
 pub mod editor;
+#[cfg(feature = "gel-dsp")]
+pub mod eq_graph;
+pub mod freq_axis;
 pub mod goniometer;
 pub mod knob;
 pub mod layout;
+pub mod level_history;
 pub mod meter;
 pub mod param_edit;
 pub mod param_text;
 pub mod plugin;
 pub mod selector;
+pub mod spectrum_view;
 pub mod state;
 pub mod theme;
 pub mod toggle;
+pub mod transfer_curve;
 mod value_entry;
 
 pub use editor::{create_editor, GelEditor};

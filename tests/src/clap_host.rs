@@ -4,6 +4,11 @@
 //! [`PluginHost`] boundary normalised to 0..1; nice-plug exposes continuous parameters as 0..1
 //! CLAP values but stepped ones as 0..step_count, so this host converts with each parameter's
 //! `min_value`/`max_value`.
+//!
+//! Every audio port the plugin declares gets a buffer in every process call (CLAP asks the host to
+//! feed all ports of the active configuration, and nice-plug 0.4 reads each aux port it declared
+//! without checking the count the host passed). Port 0 is the main port; the others are aux
+//! (sidechain) ports, fed from [`PluginHost::process_with_aux`] or with silence.
 
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -159,6 +164,11 @@ pub struct ClapPlugin {
     _entry: PluginEntry,
     descriptor: Descriptor,
     channels: (usize, usize),
+    /// Channel count of every audio port in the active configuration, main port first. The host
+    /// hands the plugin a buffer for each one (CLAP requires it; nice-plug reads every port it
+    /// declared).
+    in_port_channels: Vec<usize>,
+    out_port_channels: Vec<usize>,
     ranges: HashMap<u32, ParamRange>,
     params: Option<PluginParams>,
     state: Option<PluginState>,
@@ -166,9 +176,9 @@ pub struct ClapPlugin {
     tail: Option<PluginTail>,
     gui: Option<PluginGui>,
     gui_created: bool,
-    // Scratch buffers sized at activation so process() only copies.
-    in_bufs: Vec<Vec<f32>>,
-    out_bufs: Vec<Vec<f32>>,
+    // Scratch buffers sized at activation so process() only copies: [port][channel][frame].
+    in_bufs: Vec<Vec<Vec<f32>>>,
+    out_bufs: Vec<Vec<Vec<f32>>>,
     in_ports: AudioPorts,
     out_ports: AudioPorts,
     events: EventBuffer,
@@ -184,6 +194,37 @@ pub struct ClapPlugin {
 
 fn cstr_bytes(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+/// Channel count of each input (or output) audio port the plugin declares now, in port order.
+/// A port the plugin fails to describe counts as 0 channels.
+fn port_channels(
+    instance: &mut PluginInstance<GelClapHost>,
+    audio_ports: Option<PluginAudioPorts>,
+    is_input: bool,
+) -> Vec<usize> {
+    let Some(ports) = audio_ports else {
+        return Vec::new();
+    };
+    let handle = instance.plugin_handle();
+    let mut buf = AudioPortInfoBuffer::new();
+    (0..ports.count(&handle, is_input))
+        .map(|index| {
+            ports
+                .get(&handle, index, is_input, &mut buf)
+                .map_or(0, |info| info.channel_count as usize)
+        })
+        .collect()
+}
+
+/// clack's `AudioPorts` for these ports. Its capacity must cover every channel: clack 0.2 rebuilds
+/// the per-port pointers wrongly when its pointer list grows during `with_*_buffers` with more
+/// than one port.
+fn audio_ports_for(port_channels: &[usize]) -> AudioPorts {
+    AudioPorts::with_capacity(
+        port_channels.iter().sum::<usize>().max(1),
+        port_channels.len().max(1),
+    )
 }
 
 impl ClapPlugin {
@@ -254,23 +295,14 @@ impl ClapPlugin {
         let gui = shared.get_extension::<PluginGui>();
         let audio_ports = shared.get_extension::<PluginAudioPorts>();
 
-        let channels = {
-            let handle = instance.plugin_handle();
-            let count = |is_input: bool| -> usize {
-                let Some(ports) = audio_ports.as_ref() else {
-                    return 0;
-                };
-                if ports.count(&handle, is_input) == 0 {
-                    return 0;
-                }
-                let mut buf = AudioPortInfoBuffer::new();
-                ports
-                    .get(&handle, 0, is_input, &mut buf)
-                    .map(|info| info.channel_count as usize)
-                    .unwrap_or(0)
-            };
-            (count(true), count(false))
-        };
+        // Port 0 is the main port (nice-plug puts it first when the layout has one); the
+        // others are auxiliary (sidechain) ports.
+        let in_port_channels = port_channels(&mut instance, audio_ports, true);
+        let out_port_channels = port_channels(&mut instance, audio_ports, false);
+        let channels = (
+            in_port_channels.first().copied().unwrap_or(0),
+            out_port_channels.first().copied().unwrap_or(0),
+        );
 
         let mut plugin = ClapPlugin {
             processor: None,
@@ -278,6 +310,10 @@ impl ClapPlugin {
             _entry: entry,
             descriptor,
             channels,
+            in_ports: audio_ports_for(&in_port_channels),
+            out_ports: audio_ports_for(&out_port_channels),
+            in_port_channels,
+            out_port_channels,
             ranges: HashMap::new(),
             params,
             state,
@@ -287,8 +323,6 @@ impl ClapPlugin {
             gui_created: false,
             in_bufs: Vec::new(),
             out_bufs: Vec::new(),
-            in_ports: AudioPorts::with_capacity(channels.0.max(1), 1),
-            out_ports: AudioPorts::with_capacity(channels.1.max(1), 1),
             events: EventBuffer::with_capacity(256),
             out_events: EventBuffer::with_capacity(256),
             steady_time: 0,
@@ -335,8 +369,15 @@ impl ClapPlugin {
             .select(&handle, id)
             .map_err(|e| format!("selecting {name:?}: {e}"))?;
         self.channels = (main_input_channels, outputs);
-        self.in_ports = AudioPorts::with_capacity(main_input_channels.max(1), 1);
-        self.out_ports = AudioPorts::with_capacity(outputs.max(1), 1);
+        // The configuration decides the aux ports too: read them again.
+        let audio_ports = self
+            .instance
+            .plugin_shared_handle()
+            .get_extension::<PluginAudioPorts>();
+        self.in_port_channels = port_channels(&mut self.instance, audio_ports, true);
+        self.out_port_channels = port_channels(&mut self.instance, audio_ports, false);
+        self.in_ports = audio_ports_for(&self.in_port_channels);
+        self.out_ports = audio_ports_for(&self.out_port_channels);
         Ok(name)
     }
 
@@ -404,6 +445,10 @@ impl PluginHost for ClapPlugin {
 
     fn main_channels(&self) -> (usize, usize) {
         self.channels
+    }
+
+    fn aux_input_channels(&self) -> Vec<usize> {
+        self.in_port_channels.iter().skip(1).copied().collect()
     }
 
     fn params(&mut self) -> Vec<ParamInfo> {
@@ -494,8 +539,14 @@ impl PluginHost for ClapPlugin {
             .unwrap_or_else(|e| panic!("start_processing: {e}"));
         self.processor = Some(started);
         let n = max_block as usize;
-        self.in_bufs = vec![vec![0.0; n]; self.channels.0];
-        self.out_bufs = vec![vec![0.0; n]; self.channels.1];
+        let buffers = |port_channels: &[usize]| -> Vec<Vec<Vec<f32>>> {
+            port_channels
+                .iter()
+                .map(|&channels| vec![vec![0.0; n]; channels])
+                .collect()
+        };
+        self.in_bufs = buffers(&self.in_port_channels);
+        self.out_bufs = buffers(&self.out_port_channels);
         self.steady_time = 0;
         self.service_main_thread();
     }
@@ -508,9 +559,10 @@ impl PluginHost for ClapPlugin {
         self.service_main_thread();
     }
 
-    fn process(
+    fn process_with_aux(
         &mut self,
         inputs: &[&[f32]],
+        aux: &[&[f32]],
         outputs: &mut [&mut [f32]],
         events: &[ParamEvent],
     ) -> ProcessOutcome {
@@ -518,14 +570,27 @@ impl PluginHost for ClapPlugin {
             .first()
             .map(|o| o.len())
             .or_else(|| inputs.first().map(|i| i.len()))
+            .or_else(|| aux.first().map(|a| a.len()))
             .unwrap_or(0);
-        for (c, buf) in self.in_bufs.iter_mut().enumerate() {
-            match inputs.get(c) {
-                Some(src) => buf[..frames].copy_from_slice(&src[..frames]),
-                None => buf[..frames].fill(0.0),
+        let aux_capacity: usize = self.in_port_channels.iter().skip(1).sum();
+        assert!(
+            aux.len() <= aux_capacity,
+            "{} aux channels given, the plugin's aux inputs have {aux_capacity}",
+            aux.len()
+        );
+        // Port 0 hears `inputs`, the aux ports hear `aux` in order; what is not given is silence
+        // (also clearing what an earlier call left there).
+        let main_ports = self.in_bufs.len().min(1);
+        let (main_bufs, aux_bufs) = self.in_bufs.split_at_mut(main_ports);
+        for (bufs, sources) in [(main_bufs, inputs), (aux_bufs, aux)] {
+            for (c, buf) in bufs.iter_mut().flatten().enumerate() {
+                match sources.get(c) {
+                    Some(src) => buf[..frames].copy_from_slice(&src[..frames]),
+                    None => buf[..frames].fill(0.0),
+                }
             }
         }
-        for buf in self.out_bufs.iter_mut() {
+        for buf in self.out_bufs.iter_mut().flatten() {
             buf[..frames].fill(0.0);
         }
 
@@ -547,20 +612,25 @@ impl PluginHost for ClapPlugin {
             .processor
             .as_mut()
             .expect("process() called before activate()");
-        let input_audio = self.in_ports.with_input_buffers([AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_input_only(
-                self.in_bufs
-                    .iter_mut()
-                    .map(|b| InputChannel::variable(&mut b[..frames])),
-            ),
-        }]);
-        let mut output_audio = self.out_ports.with_output_buffers([AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_output_only(
-                self.out_bufs.iter_mut().map(|b| &mut b[..frames]),
-            ),
-        }]);
+        let input_audio = self
+            .in_ports
+            .with_input_buffers(self.in_bufs.iter_mut().map(|port| {
+                AudioPortBuffer {
+                    latency: 0,
+                    channels: AudioPortBufferType::f32_input_only(
+                        port.iter_mut()
+                            .map(move |b| InputChannel::variable(&mut b[..frames])),
+                    ),
+                }
+            }));
+        let mut output_audio = self
+            .out_ports
+            .with_output_buffers(self.out_bufs.iter_mut().map(|port| AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_output_only(
+                    port.iter_mut().map(move |b| &mut b[..frames]),
+                ),
+            }));
         // A stopped transport at the song start carrying only the tempo.
         let transport = self.tempo.map(|tempo| TransportEvent {
             header: EventHeader::new_core(0, EventFlags::empty()),
@@ -592,8 +662,9 @@ impl PluginHost for ClapPlugin {
         }
         self.steady_time += frames as u64;
 
+        let main_out = self.out_bufs.first().map_or(&[][..], Vec::as_slice);
         for (c, dst) in outputs.iter_mut().enumerate() {
-            match self.out_bufs.get(c) {
+            match main_out.get(c) {
                 Some(src) => dst[..frames].copy_from_slice(&src[..frames]),
                 None => dst[..frames].fill(0.0),
             }

@@ -85,6 +85,9 @@ pub trait PluginHost {
     fn descriptor(&self) -> Descriptor;
     /// Number of channels of the main input and output ports in the active layout.
     fn main_channels(&self) -> (usize, usize);
+    /// Channel count of each auxiliary (sidechain) input port (CLAP) or bus (VST3) the plugin
+    /// exposes in the active layout, in order; empty when it has none.
+    fn aux_input_channels(&self) -> Vec<usize>;
 
     fn params(&mut self) -> Vec<ParamInfo>;
     /// The current normalised value the plugin holds.
@@ -98,10 +101,26 @@ pub trait PluginHost {
     fn activate(&mut self, sample_rate: f64, max_block: u32);
     fn deactivate(&mut self);
     /// Process one block. `inputs[c]` and `outputs[c]` all have the same length, at most the
-    /// `max_block` given to [`PluginHost::activate`].
+    /// `max_block` given to [`PluginHost::activate`]. Auxiliary inputs, if the plugin has any,
+    /// hear silence (see [`PluginHost::process_with_aux`]).
     fn process(
         &mut self,
         inputs: &[&[f32]],
+        outputs: &mut [&mut [f32]],
+        events: &[ParamEvent],
+    ) -> ProcessOutcome {
+        self.process_with_aux(inputs, &[], outputs, events)
+    }
+
+    /// [`PluginHost::process`] with a sidechain: `aux[c]` feeds the auxiliary inputs' channels in
+    /// order (channel c of the first aux port/bus, then on into the next one, as
+    /// [`PluginHost::aux_input_channels`] lists them). Aux channels not given hear silence. Every
+    /// slice has the block's length. Panics when `aux` has more channels than the plugin's aux
+    /// inputs together: a test feeding a sidechain the plugin does not have is wrong.
+    fn process_with_aux(
+        &mut self,
+        inputs: &[&[f32]],
+        aux: &[&[f32]],
         outputs: &mut [&mut [f32]],
         events: &[ParamEvent],
     ) -> ProcessOutcome;

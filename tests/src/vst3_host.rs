@@ -9,6 +9,11 @@
 //! `IParameterChanges`/`IParamValueQueue` COM objects, state through an in-memory `IBStream`, and
 //! the editor is attached to an X11 window through `IPlugView` with a minimal `IPlugFrame`.
 //!
+//! Every audio bus is activated at load, the aux (sidechain) busses too (VST3 busses start
+//! inactive, as in a DAW before a sidechain is routed), and every process call carries a buffer for
+//! each bus: bus 0 is main, the others are fed from [`PluginHost::process_with_aux`] or with
+//! silence. nice-plug 0.4 reads `inputs[1..]` for its aux busses without checking `numInputs`.
+//!
 //! Caveats:
 //! - The host does not offer `Steinberg::Linux::IRunLoop` through its `IPlugFrame`. nice-plug does
 //!   not need it: without it, it runs GUI tasks on its own event-loop thread.
@@ -567,6 +572,10 @@ pub struct Vst3Plugin {
 
     descriptor: Descriptor,
     channels: (usize, usize),
+    /// Channel count of every audio bus, main bus (index 0) first, then the aux (sidechain)
+    /// buses. All are activated at load and every process call carries a buffer for each one.
+    in_bus_channels: Vec<usize>,
+    out_bus_channels: Vec<usize>,
     active: bool,
     sample_rate: f64,
     max_block: u32,
@@ -576,9 +585,10 @@ pub struct Vst3Plugin {
     tempo: Option<f64>,
     /// Changes made with `set_param` to deliver to a separate processor at the next process call.
     pending: Vec<ParamEvent>,
-    /// Zeroed channels for ports the caller gave fewer buffers than the layout has.
-    scratch_in: Vec<Vec<f32>>,
-    scratch_out: Vec<Vec<f32>>,
+    /// Zeroed channels for buses the caller gave fewer buffers than the layout has:
+    /// [bus][channel][frame].
+    scratch_in: Vec<Vec<Vec<f32>>>,
+    scratch_out: Vec<Vec<Vec<f32>>>,
 
     /// Keeps the module mapped (it is never unloaded anyway).
     _module: Arc<Module>,
@@ -728,8 +738,8 @@ impl Vst3Plugin {
             controller
                 .setComponentHandler(handler.as_com_ref::<IComponentHandler>().unwrap().as_ptr());
 
-            // Bus layout: ask for stereo in / stereo out on the main busses, then read back what
-            // the plugin actually uses.
+            // Bus layout: ask for stereo in / stereo out on the main busses and the plugin's own
+            // arrangement on the aux (sidechain) busses, then read back what it actually uses.
             let audio = MediaTypes_::kAudio as i32;
             let input = BusDirections_::kInput as i32;
             let output = BusDirections_::kOutput as i32;
@@ -762,20 +772,24 @@ impl Vst3Plugin {
                 out_arr.as_mut_ptr(),
                 num_out_buses,
             );
-            let mut main_in = 0;
-            let mut main_out = 0;
-            if num_in_buses > 0 {
-                let mut a = 0;
-                processor.getBusArrangement(input, 0, &mut a);
-                main_in = channel_count(a);
-                component.activateBus(audio, input, 0, 1);
-            }
-            if num_out_buses > 0 {
-                let mut a = 0;
-                processor.getBusArrangement(output, 0, &mut a);
-                main_out = channel_count(a);
-                component.activateBus(audio, output, 0, 1);
-            }
+            // VST3 busses start inactive except (by convention) the main ones; activate every
+            // one, aux included, the way a DAW does once a sidechain is routed. Process calls
+            // then feed silence to an aux bus the test gives no signal. (nice-plug itself
+            // ignores activation and reads every bus it declared.)
+            let bus_channels = |direction: i32, count: i32| -> Vec<usize> {
+                (0..count)
+                    .map(|index| {
+                        let mut a = 0;
+                        processor.getBusArrangement(direction, index, &mut a);
+                        component.activateBus(audio, direction, index, 1);
+                        channel_count(a)
+                    })
+                    .collect()
+            };
+            let in_bus_channels = bus_channels(input, num_in_buses);
+            let out_bus_channels = bus_channels(output, num_out_buses);
+            let main_in = in_bus_channels.first().copied().unwrap_or(0);
+            let main_out = out_bus_channels.first().copied().unwrap_or(0);
 
             Vst3Plugin {
                 component,
@@ -788,6 +802,8 @@ impl Vst3Plugin {
                 editor: None,
                 descriptor,
                 channels: (main_in, main_out),
+                in_bus_channels,
+                out_bus_channels,
                 active: false,
                 sample_rate: 0.0,
                 max_block: 0,
@@ -818,30 +834,45 @@ impl Vst3Plugin {
             .and_then(|e| *e._frame.last_resize.lock().unwrap())
     }
 
-    /// Call `process` with raw pointers. `inputs`/`outputs` must hold `channels` pointers to at
-    /// least `frames` samples each.
+    /// Pointers to the zeroed scratch channels of every bus, for a call without caller buffers.
+    fn scratch_pointers(scratch: &mut [Vec<Vec<f32>>]) -> Vec<Vec<*mut f32>> {
+        scratch
+            .iter_mut()
+            .map(|bus| bus.iter_mut().map(|c| c.as_mut_ptr()).collect())
+            .collect()
+    }
+
+    /// Call `process` with raw pointers: `in_buses[b]`/`out_buses[b]` hold one pointer per
+    /// channel of bus b (every bus of the layout), each to at least `frames` samples.
     fn process_raw(
         &mut self,
-        in_ptrs: &mut [*mut f32],
-        out_ptrs: &mut [*mut f32],
+        in_buses: &mut [Vec<*mut f32>],
+        out_buses: &mut [Vec<*mut f32>],
         frames: usize,
         events: &[ParamEvent],
     ) -> tresult {
         let changes = ComWrapper::new(ParameterChanges::from_events(events));
         let out_changes = ComWrapper::new(ParameterChanges::default());
-        let mut in_bus = AudioBusBuffers {
-            numChannels: in_ptrs.len() as i32,
-            silenceFlags: 0,
-            __field0: AudioBusBuffers__type0 {
-                channelBuffers32: in_ptrs.as_mut_ptr(),
-            },
+        let bus_buffers = |buses: &mut [Vec<*mut f32>]| -> Vec<AudioBusBuffers> {
+            buses
+                .iter_mut()
+                .map(|ptrs| AudioBusBuffers {
+                    numChannels: ptrs.len() as i32,
+                    silenceFlags: 0,
+                    __field0: AudioBusBuffers__type0 {
+                        channelBuffers32: ptrs.as_mut_ptr(),
+                    },
+                })
+                .collect()
         };
-        let mut out_bus = AudioBusBuffers {
-            numChannels: out_ptrs.len() as i32,
-            silenceFlags: 0,
-            __field0: AudioBusBuffers__type0 {
-                channelBuffers32: out_ptrs.as_mut_ptr(),
-            },
+        let mut in_bus = bus_buffers(in_buses);
+        let mut out_bus = bus_buffers(out_buses);
+        let bus_pointer = |b: &mut Vec<AudioBusBuffers>| {
+            if b.is_empty() {
+                std::ptr::null_mut()
+            } else {
+                b.as_mut_ptr()
+            }
         };
         // SAFETY: ProcessContext is plain data.
         let mut context: ProcessContext = unsafe { std::mem::zeroed() };
@@ -856,18 +887,12 @@ impl Vst3Plugin {
             processMode: ProcessModes_::kRealtime as i32,
             symbolicSampleSize: SymbolicSampleSizes_::kSample32 as i32,
             numSamples: frames as i32,
-            numInputs: i32::from(self.channels.0 > 0),
-            numOutputs: i32::from(self.channels.1 > 0),
-            inputs: if self.channels.0 > 0 {
-                &mut in_bus
-            } else {
-                std::ptr::null_mut()
-            },
-            outputs: if self.channels.1 > 0 {
-                &mut out_bus
-            } else {
-                std::ptr::null_mut()
-            },
+            // Every bus, aux included: nice-plug 0.4 reads `inputs[1..]` for its aux busses
+            // without checking `numInputs`.
+            numInputs: in_bus.len() as i32,
+            numOutputs: out_bus.len() as i32,
+            inputs: bus_pointer(&mut in_bus),
+            outputs: bus_pointer(&mut out_bus),
             inputParameterChanges: changes.as_com_ref::<IParameterChanges>().unwrap().as_ptr(),
             outputParameterChanges: out_changes
                 .as_com_ref::<IParameterChanges>()
@@ -917,6 +942,10 @@ impl PluginHost for Vst3Plugin {
 
     fn main_channels(&self) -> (usize, usize) {
         self.channels
+    }
+
+    fn aux_input_channels(&self) -> Vec<usize> {
+        self.in_bus_channels.iter().skip(1).copied().collect()
     }
 
     fn params(&mut self) -> Vec<ParamInfo> {
@@ -981,14 +1010,8 @@ impl PluginHost for Vst3Plugin {
         if self.active {
             // A zero-frame process call is VST3's parameter flush (nice-plug ignores
             // setParamNormalized while processing and only takes the change from process).
-            let mut ins = vec![std::ptr::null_mut(); self.channels.0];
-            let mut outs = vec![std::ptr::null_mut(); self.channels.1];
-            for (p, buf) in ins.iter_mut().zip(self.scratch_in.iter_mut()) {
-                *p = buf.as_mut_ptr();
-            }
-            for (p, buf) in outs.iter_mut().zip(self.scratch_out.iter_mut()) {
-                *p = buf.as_mut_ptr();
-            }
+            let mut ins = Self::scratch_pointers(&mut self.scratch_in);
+            let mut outs = Self::scratch_pointers(&mut self.scratch_out);
             self.process_raw(&mut ins, &mut outs, 0, &[event]);
         } else if self.separate_controller {
             // The processor only hears about it through the next process call.
@@ -1035,8 +1058,14 @@ impl PluginHost for Vst3Plugin {
         self.sample_rate = sample_rate;
         self.max_block = max_block;
         self.position = 0;
-        self.scratch_in = vec![vec![0.0; max_block as usize]; self.channels.0];
-        self.scratch_out = vec![vec![0.0; max_block as usize]; self.channels.1];
+        let scratch = |bus_channels: &[usize]| -> Vec<Vec<Vec<f32>>> {
+            bus_channels
+                .iter()
+                .map(|&channels| vec![vec![0.0; max_block as usize]; channels])
+                .collect()
+        };
+        self.scratch_in = scratch(&self.in_bus_channels);
+        self.scratch_out = scratch(&self.out_bus_channels);
     }
 
     fn deactivate(&mut self) {
@@ -1051,9 +1080,10 @@ impl PluginHost for Vst3Plugin {
         self.active = false;
     }
 
-    fn process(
+    fn process_with_aux(
         &mut self,
         inputs: &[&[f32]],
+        aux: &[&[f32]],
         outputs: &mut [&mut [f32]],
         events: &[ParamEvent],
     ) -> ProcessOutcome {
@@ -1062,12 +1092,14 @@ impl PluginHost for Vst3Plugin {
         }
         let frames = inputs
             .iter()
+            .chain(aux)
             .map(|c| c.len())
             .chain(outputs.iter().map(|c| c.len()))
             .next()
             .unwrap_or(0);
         assert!(
-            inputs.iter().all(|c| c.len() == frames) && outputs.iter().all(|c| c.len() == frames),
+            inputs.iter().chain(aux).all(|c| c.len() == frames)
+                && outputs.iter().all(|c| c.len() == frames),
             "all channels of one process call must have the same length"
         );
         assert!(
@@ -1075,24 +1107,39 @@ impl PluginHost for Vst3Plugin {
             "block of {frames} frames exceeds max_block {}",
             self.max_block
         );
+        let aux_capacity: usize = self.in_bus_channels.iter().skip(1).sum();
+        assert!(
+            aux.len() <= aux_capacity,
+            "{} aux channels given, the plugin's aux busses have {aux_capacity}",
+            aux.len()
+        );
 
-        // Missing input channels read silence, missing output channels go to scratch.
-        let mut ins: Vec<*mut f32> = Vec::with_capacity(self.channels.0);
-        for c in 0..self.channels.0 {
-            match inputs.get(c) {
-                Some(ch) => ins.push(ch.as_ptr() as *mut f32),
-                None => {
-                    let buf = &mut self.scratch_in[c];
-                    buf.fill(0.0);
-                    ins.push(buf.as_mut_ptr());
+        // Bus 0 reads `inputs`, the aux busses read `aux` in order; missing input channels read
+        // silence, missing output channels go to scratch.
+        let main_busses = self.scratch_in.len().min(1);
+        let (main_scratch, aux_scratch) = self.scratch_in.split_at_mut(main_busses);
+        let mut ins: Vec<Vec<*mut f32>> = Vec::with_capacity(self.in_bus_channels.len());
+        for (scratch_busses, sources) in [(main_scratch, inputs), (aux_scratch, aux)] {
+            let mut c = 0;
+            for bus in scratch_busses.iter_mut() {
+                let mut ptrs = Vec::with_capacity(bus.len());
+                for buf in bus.iter_mut() {
+                    match sources.get(c) {
+                        Some(ch) => ptrs.push(ch.as_ptr() as *mut f32),
+                        None => {
+                            buf.fill(0.0);
+                            ptrs.push(buf.as_mut_ptr());
+                        }
+                    }
+                    c += 1;
                 }
+                ins.push(ptrs);
             }
         }
-        let mut outs: Vec<*mut f32> = Vec::with_capacity(self.channels.1);
-        for c in 0..self.channels.1 {
-            match outputs.get_mut(c) {
-                Some(ch) => outs.push(ch.as_mut_ptr()),
-                None => outs.push(self.scratch_out[c].as_mut_ptr()),
+        let mut outs = Self::scratch_pointers(&mut self.scratch_out);
+        if let Some(main_out) = outs.first_mut() {
+            for (ptr, ch) in main_out.iter_mut().zip(outputs.iter_mut()) {
+                *ptr = ch.as_mut_ptr();
             }
         }
 

@@ -20,6 +20,7 @@
 //! * **Cost**: a band that is off, or whose sections are all exact bypasses
 //!   (e.g. a 0 dB bell), is skipped.
 
+use super::cascade::{run_cascade, Df2t, Kernel};
 use super::design::SectionDesigner;
 use super::section::{LaneMix, Lanes, SvfMix, SvfSection};
 use super::{DigitalBand, EqBand, MAX_DIGITAL_SECTIONS};
@@ -66,6 +67,10 @@ struct BandSlot {
     /// Sections currently run (≥ the design's count while extra ones fade).
     running: usize,
     design: DigitalBand,
+    /// `design` is the full fit (not the closed form of a moving band).
+    refined: bool,
+    /// Samples processed since the settings last changed.
+    quiet: usize,
     sections: [SvfSection; MAX_DIGITAL_SECTIONS],
 }
 
@@ -77,6 +82,8 @@ impl BandSlot {
             placement: Placement::Stereo,
             running: 0,
             design: DigitalBand::design(&SectionDesigner::new(48_000.0), &EqBand::default()),
+            refined: true,
+            quiet: 0,
             sections: [SvfSection::new(); MAX_DIGITAL_SECTIONS],
         }
     }
@@ -85,15 +92,86 @@ impl BandSlot {
         self.sections[..self.running].iter().any(|s| s.is_active())
     }
 
-    fn process(&mut self, buf: &mut [Lanes]) {
-        for s in self.sections[..self.running].iter_mut() {
-            if s.is_active() {
-                s.process(buf);
+    /// Makes `design` the band's target: moved sections ramp to it, new
+    /// ones fade in from a bypass, surplus ones fade out.
+    fn retarget(&mut self, design: DigitalBand, was_on: bool, placement_changed: bool) {
+        self.design = design;
+        let lanes = self.placement.lanes();
+        let n = self.design.sections().len();
+        for i in 0..n {
+            let mix = SvfMix::from_biquad(&self.design.sections()[i]);
+            let target = LaneMix {
+                lane: [
+                    if lanes[0] { mix } else { mix.bypass_like() },
+                    if lanes[1] { mix } else { mix.bypass_like() },
+                ],
+            };
+            if i >= self.running || !was_on {
+                self.sections[i].start_from_bypass(target);
+            } else {
+                self.sections[i].set_target(target);
             }
         }
-        if !self.on && !self.is_active() {
-            self.running = 0;
+        for s in self.sections[n..self.running.max(n)].iter_mut() {
+            s.fade_out();
         }
+        self.running = self.running.max(n);
+        if placement_changed && was_on {
+            // Moving between the L/R and M/S domains cannot ramp one state
+            // into the other: restart from a bypass.
+            for s in self.sections[..self.running].iter_mut() {
+                let t = *s.target();
+                s.start_from_bypass(t);
+            }
+        }
+    }
+}
+
+/// Shortest coefficient ramp (s): with host blocks shorter than this a
+/// change still glides over this long (64 samples at 48 kHz).
+pub const MIN_RAMP_SECONDS: f64 = 64.0 / 48_000.0;
+
+/// A moved band gets its full fit once its settings have not changed for
+/// this long (s); until then it runs the closed-form design.
+pub const SETTLE_SECONDS: f64 = 0.05;
+
+/// At most one full fit per this many seconds of audio across the bank
+/// (bounds the CPU of settling bands: ≤ one design, 3–170 µs, per 5.3 ms at
+/// 48 kHz).
+pub const REFINE_INTERVAL_SECONDS: f64 = 256.0 / 48_000.0;
+
+/// Most static sections gathered before they run (the kernel splits them
+/// into equal wavefront groups).
+const PENDING_SECTIONS: usize = 24;
+
+/// Static sections waiting to run through the wavefront kernel, in cascade
+/// order, with the (band, section) they came from.
+#[derive(Debug, Clone)]
+struct PendingRun {
+    secs: [Df2t; PENDING_SECTIONS],
+    from: [(usize, usize); PENDING_SECTIONS],
+    len: usize,
+}
+
+impl PendingRun {
+    fn new() -> Self {
+        Self {
+            secs: [Df2t::IDENTITY; PENDING_SECTIONS],
+            from: [(0, 0); PENDING_SECTIONS],
+            len: 0,
+        }
+    }
+
+    /// Runs the pending sections over `buf` and hands their states back.
+    fn flush(&mut self, kernel: Kernel, bands: &mut [BandSlot], buf: &mut [Lanes]) {
+        if self.len == 0 {
+            return;
+        }
+        run_cascade(kernel, &mut self.secs[..self.len], buf);
+        for (d, &(b, s)) in self.secs[..self.len].iter().zip(&self.from[..self.len]) {
+            bands[b].sections[s].set_df2t_state(d);
+        }
+        self.len = 0;
     }
 }
 
@@ -104,6 +182,17 @@ pub struct EqSectionBank {
     sample_rate: f64,
     bands: Vec<BandSlot>,
     work: Vec<Lanes>,
+    kernel: Kernel,
+    /// Scratch of `process` (kept here: filling it per call costs more
+    /// than a small block's samples).
+    pending: Box<PendingRun>,
+    /// Samples since the last full fit made in `process`.
+    since_refine: usize,
+    /// Band the search for a band to refine starts at (round robin).
+    refine_cursor: usize,
+    /// [`SETTLE_SECONDS`] and [`REFINE_INTERVAL_SECONDS`] in samples.
+    settle_samples: usize,
+    refine_interval: usize,
 }
 
 impl Default for EqSectionBank {
@@ -120,6 +209,12 @@ impl EqSectionBank {
             sample_rate: 48_000.0,
             bands: vec![BandSlot::new(); MAX_BANDS],
             work: Vec::new(),
+            kernel: Kernel::detect(),
+            pending: Box::new(PendingRun::new()),
+            since_refine: 0,
+            refine_cursor: 0,
+            settle_samples: 0,
+            refine_interval: 0,
         };
         b.prepare(48_000.0, 512);
         b
@@ -131,10 +226,17 @@ impl EqSectionBank {
         self.sample_rate = sample_rate as f64;
         self.designer = SectionDesigner::new(sample_rate as f64);
         self.work = vec![[0.0; 2]; max_block.max(1)];
+        let fs = self.sample_rate;
+        let min_ramp = (MIN_RAMP_SECONDS * fs).round() as usize;
+        self.settle_samples = (SETTLE_SECONDS * fs).round() as usize;
+        self.refine_interval = (REFINE_INTERVAL_SECONDS * fs).round() as usize;
         for i in 0..MAX_BANDS {
-            if self.bands[i].on {
-                let (band, placement) = (self.bands[i].band, self.bands[i].placement);
-                self.set_band(i, band, placement);
+            let slot = &mut self.bands[i];
+            slot.sections
+                .iter_mut()
+                .for_each(|s| s.set_min_ramp(min_ramp));
+            if slot.on {
+                slot.refined = false;
                 self.snap_band(i);
             }
         }
@@ -148,14 +250,38 @@ impl EqSectionBank {
         }
     }
 
+    /// Chooses the kernel of static sections (default: [`Kernel::detect`]);
+    /// e.g. to compare the SIMD kernel with the scalar one. A kernel the CPU
+    /// lacks falls back to [`Kernel::Scalar`].
+    pub fn set_kernel(&mut self, kernel: Kernel) {
+        self.kernel = if kernel == Kernel::Scalar || kernel == Kernel::detect() {
+            kernel
+        } else {
+            Kernel::Scalar
+        };
+    }
+
+    /// The kernel static sections run on.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
+    }
+
     /// The sample rate.
     pub fn sample_rate(&self) -> f64 {
         self.sample_rate
     }
 
-    /// Enables band `index` with `band` on `placement`, designing its
-    /// sections now (real-time safe); the next `process` ramps to them.
-    /// Out-of-range indices are ignored.
+    /// Enables band `index` with `band` on `placement` (real-time safe;
+    /// out-of-range indices are ignored). Meant to be called every block
+    /// (or every few dozen samples) while a parameter moves:
+    ///
+    /// * now: the closed-form design ([`DigitalBand::design_fast`],
+    ///   < 1 µs per section); the following `process` calls ramp to it
+    ///   over `max(block, MIN_RAMP_SECONDS)`;
+    /// * once the settings have stood still for [`SETTLE_SECONDS`]: the
+    ///   full fit ([`DigitalBand::design`]), made inside `process` (at most
+    ///   one band per [`REFINE_INTERVAL_SECONDS`]) and ramped to the same
+    ///   way. [`snap_band`](Self::snap_band) makes it at once.
     pub fn set_band(&mut self, index: usize, band: EqBand, placement: Placement) {
         let Some(slot) = self.bands.get_mut(index) else {
             return;
@@ -169,35 +295,10 @@ impl EqSectionBank {
         slot.on = true;
         slot.band = band;
         slot.placement = placement;
-        slot.design = DigitalBand::design(&self.designer, &band);
-        let lanes = placement.lanes();
-        let n = slot.design.sections().len();
-        for i in 0..n {
-            let mix = SvfMix::from_biquad(&slot.design.sections()[i]);
-            let target = LaneMix {
-                lane: [
-                    if lanes[0] { mix } else { mix.bypass_like() },
-                    if lanes[1] { mix } else { mix.bypass_like() },
-                ],
-            };
-            if i >= slot.running || !was_on {
-                slot.sections[i].start_from_bypass(target);
-            } else {
-                slot.sections[i].set_target(target);
-            }
-        }
-        for s in slot.sections[n..slot.running.max(n)].iter_mut() {
-            s.fade_out();
-        }
-        slot.running = slot.running.max(n);
-        if placement_changed && was_on {
-            // Moving between the L/R and M/S domains cannot ramp one state
-            // into the other: restart from a bypass.
-            for s in slot.sections[..slot.running].iter_mut() {
-                let t = *s.target();
-                s.start_from_bypass(t);
-            }
-        }
+        slot.refined = false;
+        slot.quiet = 0;
+        let design = DigitalBand::design_fast(&self.designer, &band);
+        slot.retarget(design, was_on, placement_changed);
     }
 
     /// Disables band `index` (it fades out over the next block).
@@ -213,9 +314,15 @@ impl EqSectionBank {
     }
 
     /// Jumps band `index` to its target coefficients (no ramp; e.g. after
-    /// loading a preset while stopped).
+    /// loading a preset while stopped), making the full fit first if the
+    /// band runs the closed-form design.
     pub fn snap_band(&mut self, index: usize) {
         if let Some(slot) = self.bands.get_mut(index) {
+            if slot.on && !slot.refined {
+                let design = DigitalBand::design(&self.designer, &slot.band);
+                slot.retarget(design, true, false);
+                slot.refined = true;
+            }
             slot.sections.iter_mut().for_each(|s| s.snap());
             let n = if slot.on {
                 slot.design.sections().len()
@@ -234,7 +341,8 @@ impl EqSectionBank {
             .map(|s| (s.band, s.placement))
     }
 
-    /// The band's digital sections (the target, as designed) if it is on.
+    /// The band's digital sections (the target, as designed: the full fit,
+    /// or the closed form while the band moves) if it is on.
     pub fn band_design(&self, index: usize) -> Option<&DigitalBand> {
         self.bands.get(index).filter(|s| s.on).map(|s| &s.design)
     }
@@ -257,7 +365,73 @@ impl EqSectionBank {
         }
     }
 
+    /// Runs the active sections of the bands in the L/R (`ms = false`) or
+    /// M/S domain over `work`, in band and section order: ramping sections
+    /// one by one as SVFs, runs of static ones through the wavefront DF2T
+    /// kernel.
+    fn process_domain(
+        kernel: Kernel,
+        bands: &mut [BandSlot],
+        pending: &mut PendingRun,
+        work: &mut [Lanes],
+        ms: bool,
+    ) {
+        pending.len = 0;
+        for bi in 0..bands.len() {
+            if bands[bi].placement.in_ms() != ms || !bands[bi].is_active() {
+                continue;
+            }
+            for si in 0..bands[bi].running {
+                let sec = &mut bands[bi].sections[si];
+                if !sec.is_active() {
+                    continue;
+                }
+                if sec.is_ramping() {
+                    pending.flush(kernel, bands, work);
+                    bands[bi].sections[si].process(work);
+                } else {
+                    pending.secs[pending.len] = sec.df2t();
+                    pending.from[pending.len] = (bi, si);
+                    pending.len += 1;
+                    if pending.len == PENDING_SECTIONS {
+                        pending.flush(kernel, bands, work);
+                    }
+                }
+            }
+            let b = &mut bands[bi];
+            if !b.on && !b.is_active() {
+                b.running = 0;
+            }
+        }
+        pending.flush(kernel, bands, work);
+    }
+
+    /// Gives one settled band its full fit (see [`set_band`](Self::set_band)).
+    fn refine_one(&mut self) {
+        if self.since_refine < self.refine_interval {
+            return;
+        }
+        for k in 0..MAX_BANDS {
+            let i = (self.refine_cursor + k) % MAX_BANDS;
+            let slot = &mut self.bands[i];
+            if slot.on && !slot.refined && slot.quiet >= self.settle_samples {
+                let design = DigitalBand::design(&self.designer, &slot.band);
+                slot.retarget(design, true, false);
+                slot.refined = true;
+                self.since_refine = 0;
+                self.refine_cursor = (i + 1) % MAX_BANDS;
+                return;
+            }
+        }
+    }
+
     fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let n = left.len();
+        self.refine_one();
+        self.since_refine = self.since_refine.saturating_add(n);
+        for b in self.bands.iter_mut() {
+            b.quiet = b.quiet.saturating_add(n);
+        }
         let mut any = false;
         let mut any_ms = false;
         for b in self.bands.iter() {
@@ -269,25 +443,17 @@ impl EqSectionBank {
         if !any {
             return;
         }
-        let n = left.len();
         let work = &mut self.work[..n];
         for ((w, l), r) in work.iter_mut().zip(left.iter()).zip(right.iter()) {
             *w = [*l as f64, *r as f64];
         }
-        for b in self.bands.iter_mut() {
-            if b.is_active() && !b.placement.in_ms() {
-                b.process(work);
-            }
-        }
+        let pending = &mut self.pending;
+        Self::process_domain(self.kernel, &mut self.bands, pending, work, false);
         if any_ms {
             for w in work.iter_mut() {
                 *w = [0.5 * (w[0] + w[1]), 0.5 * (w[0] - w[1])];
             }
-            for b in self.bands.iter_mut() {
-                if b.is_active() && b.placement.in_ms() {
-                    b.process(work);
-                }
-            }
+            Self::process_domain(self.kernel, &mut self.bands, pending, work, true);
             for w in work.iter_mut() {
                 *w = [w[0] + w[1], w[0] - w[1]];
             }

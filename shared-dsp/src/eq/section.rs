@@ -34,6 +34,7 @@
 //! lanes fill one SSE2 register, the same width as the stereo pair in `f32`,
 //! so the choice costs no throughput here.
 
+use super::cascade::Df2t;
 use super::design::Biquad;
 
 /// Two lanes (left/right or mid/side).
@@ -181,7 +182,10 @@ impl Derived {
     }
 }
 
-/// One two-lane SVF section with coefficient ramping.
+/// One two-lane section with coefficient ramping: an SVF while its
+/// coefficients move, a DF2T (see [`super::cascade`]) while they stand
+/// still; the state lives in one form at a time and is converted exactly
+/// when the form changes.
 #[derive(Debug, Clone, Copy)]
 pub struct SvfSection {
     current: LaneMix,
@@ -190,6 +194,13 @@ pub struct SvfSection {
     ramping: bool,
     ic1: Lanes,
     ic2: Lanes,
+    /// DF2T coefficients of `current` and, if `df_live`, the state.
+    df: Df2t,
+    df_live: bool,
+    /// Shortest ramp (samples); a ramp lasts `max(next buffer, min_ramp)`.
+    min_ramp: usize,
+    /// Samples left of the ramp under way (0: starts with the next buffer).
+    ramp_left: usize,
 }
 
 impl Default for SvfSection {
@@ -208,13 +219,61 @@ impl SvfSection {
             ramping: false,
             ic1: [0.0; 2],
             ic2: [0.0; 2],
+            df: Df2t::IDENTITY,
+            df_live: false,
+            min_ramp: 0,
+            ramp_left: 0,
         }
+    }
+
+    /// Sets the shortest coefficient ramp in samples (default 0: every ramp
+    /// lasts exactly the next `process` buffer). With tiny buffers a ramp
+    /// then spans several of them, so a change never steps.
+    pub fn set_min_ramp(&mut self, samples: usize) {
+        self.min_ramp = samples;
     }
 
     /// Clears the integrator states.
     pub fn reset(&mut self) {
         self.ic1 = [0.0; 2];
         self.ic2 = [0.0; 2];
+        self.df.s1 = [0.0; 2];
+        self.df.s2 = [0.0; 2];
+    }
+
+    /// Moves the state into the SVF form (no-op if it is there).
+    fn make_svf_live(&mut self) {
+        if self.df_live {
+            for l in 0..2 {
+                (self.ic1[l], self.ic2[l]) = self.df.to_svf_state(l, &self.current.lane[l]);
+            }
+            self.df_live = false;
+        }
+    }
+
+    /// The section as a DF2T with its current coefficients and state (the
+    /// state moves into the DF2T form). Only for a section that is not
+    /// ramping; hand the state back with [`set_df2t_state`](Self::set_df2t_state).
+    pub fn df2t(&mut self) -> Df2t {
+        if !self.df_live {
+            for l in 0..2 {
+                self.df
+                    .from_svf_state(l, &self.current.lane[l], self.ic1[l], self.ic2[l]);
+            }
+            self.df_live = true;
+        }
+        self.df
+    }
+
+    /// Stores the DF2T state after [`df2t`](Self::df2t) ran it.
+    pub fn set_df2t_state(&mut self, d: &Df2t) {
+        self.df.s1 = d.s1;
+        self.df.s2 = d.s2;
+    }
+
+    /// True while the coefficients move (the next `process` ramps).
+    pub fn is_ramping(&self) -> bool {
+        self.ramping
     }
 
     /// Sets the coefficients the next block ramps to.
@@ -222,6 +281,8 @@ impl SvfSection {
         if target != self.current {
             self.target = target;
             self.ramping = true;
+            // A new ramp from where the coefficients are now.
+            self.ramp_left = 0;
         } else {
             self.target = target;
         }
@@ -231,13 +292,18 @@ impl SvfSection {
     pub fn snap(&mut self) {
         self.current = self.target;
         self.derived = Derived::from(&self.current);
+        let (s1, s2) = (self.df.s1, self.df.s2);
+        self.df = Df2t::from_mixes(&self.current.lane);
+        (self.df.s1, self.df.s2) = (s1, s2);
         self.ramping = false;
+        self.ramp_left = 0;
     }
 
     /// Starts from a bypass of the target's shape (for a section that was
     /// not running: it fades in over the next block).
     pub fn start_from_bypass(&mut self, target: LaneMix) {
         self.reset();
+        self.df_live = false;
         self.current = target.bypass_like();
         self.derived = Derived::from(&self.current);
         self.set_target(target);
@@ -264,6 +330,7 @@ impl SvfSection {
         if buf.is_empty() {
             return;
         }
+        self.make_svf_live();
         if self.ramping {
             self.process_ramp(buf);
         } else {
@@ -289,7 +356,13 @@ impl SvfSection {
     }
 
     fn process_ramp(&mut self, buf: &mut [Lanes]) {
-        let n = buf.len() as f64;
+        let left = if self.ramp_left == 0 {
+            buf.len().max(self.min_ramp)
+        } else {
+            self.ramp_left
+        };
+        let m = left.min(buf.len());
+        let n = left as f64;
         let mut g = [0.0; 2];
         let mut k = [0.0; 2];
         let mut c = [[0.0; 2]; 3];
@@ -310,7 +383,7 @@ impl SvfSection {
             dc[2][l] = (b.c2 - a.c2) / n;
         }
         let (mut ic1, mut ic2) = (self.ic1, self.ic2);
-        for x in buf.iter_mut() {
+        for x in buf[..m].iter_mut() {
             for l in 0..2 {
                 g[l] += dg[l];
                 k[l] += dk[l];
@@ -330,7 +403,17 @@ impl SvfSection {
         }
         self.ic1 = ic1;
         self.ic2 = ic2;
-        self.snap();
+        if m == left {
+            self.snap();
+            self.process_static(&mut buf[m..]);
+        } else {
+            // Mid-ramp: the coefficients reached so far are the new start.
+            self.ramp_left = left - m;
+            for l in 0..2 {
+                let s = &mut self.current.lane[l];
+                (s.g, s.k, s.c0, s.c1, s.c2) = (g[l], k[l], c[0][l], c[1][l], c[2][l]);
+            }
+        }
     }
 }
 

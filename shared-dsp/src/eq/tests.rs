@@ -545,3 +545,61 @@ fn sixteen_bands_cascade_to_the_analog_sum() {
         assert!((got - analog).abs() < 0.1, "{f}: {got} vs {analog}");
     }
 }
+
+/// Max |closed-form design − analog| (dB) over 20 Hz–20 kHz.
+fn max_dev_fast(b: &EqBand, fs: f64) -> f64 {
+    let d = DigitalBand::design_fast(&SectionDesigner::new(fs), b);
+    let proto = AnalogPrototype::new(b);
+    check_freqs(b.freq_hz as f64, b.q as f64)
+        .into_iter()
+        .filter(|&f| proto.magnitude_db(f) > -24.0)
+        .map(|f| (d.magnitude_db(f, fs) - proto.magnitude_db(f)).abs())
+        .fold(0.0, f64::max)
+}
+
+/// Worst closed-form deviation over gains ±6/±12 and `qs` for `kind` at `f0`.
+fn fast_worst(kind: BandType, fs: f64, f0: f32, qs: &[f32]) -> f64 {
+    let mut w = 0.0f64;
+    for g in [-12.0f32, -6.0, 6.0, 12.0] {
+        for &q in qs {
+            w = w.max(max_dev_fast(&band(kind, f0, g, q), fs));
+        }
+    }
+    w
+}
+
+#[test]
+fn fast_design_accuracy() {
+    // The closed form runs only while a band moves (the bank swaps in the
+    // fit once it settles). Measured table printed (see the eq report);
+    // asserted only that it never blows up (finite, < 25 dB): near Nyquist
+    // and at Q 10 it is several dB off — a known shortfall of the
+    // moving-band design, not of the settled one.
+    for fs in [44_100.0, 48_000.0] {
+        for kind in BELL_SHELF {
+            let mut line = format!("fast {kind:?} @ {fs}, Q 0.3–3 / Q 10:");
+            for f0 in [100.0f32, 1000.0, 4000.0, 8000.0, 12_000.0, 16_000.0] {
+                let e = fast_worst(kind, fs, f0, &[0.3, 0.7, 3.0]);
+                let e10 = fast_worst(kind, fs, f0, &[10.0]);
+                line += &format!(" {f0}: {e:.2}/{e10:.2}");
+                assert!(e.is_finite() && e10.is_finite() && e10 < 25.0 && e < 25.0);
+            }
+            println!("{line} dB");
+        }
+        for kind in [BandType::LowCut, BandType::HighCut] {
+            let mut line = format!("fast {kind:?} @ {fs}, 12/48/96 dB/oct:");
+            for f0 in [40.0f32, 1000.0, 8000.0, 18_000.0] {
+                for slope in [CutSlope::Db12, CutSlope::Db48, CutSlope::Db96] {
+                    let b = EqBand {
+                        slope,
+                        ..band(kind, f0, 0.0, 0.707)
+                    };
+                    let e = max_dev_fast(&b, fs);
+                    line += &format!(" {f0}/{}: {e:.2}", slope.db_per_octave());
+                    assert!(e.is_finite() && e < 25.0);
+                }
+            }
+            println!("{line} dB");
+        }
+    }
+}

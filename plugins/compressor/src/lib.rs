@@ -1,0 +1,322 @@
+//! Gel Compressor: clean, glue and opto compression with an external sidechain, lookahead and
+//! a display you can read.
+//!
+//! Glue only: parameters ([`params`]), the process loop below calling gel-dsp's compressor
+//! ([`gel_dsp::dynamics::Compressor`]: detector, sidechain filters, gain computer with knee
+//! and range, attack/release smoothing per style, lookahead, makeup, mix, output) and the
+//! editor ([`editor`]) built from gel-ui. Per block (nice-plug splits blocks at parameter
+//! events, so settings are sample accurate):
+//!
+//! 1. non-finite input (main or sidechain) becomes silence and clears the engine
+//!    ([`gel_dsp::guard`]),
+//! 2. the parameters become [`gel_dsp::dynamics::CompressorSettings`] (the engine glides gain
+//!    and threshold changes); a lookahead change is reported to the host as the new latency,
+//! 3. the engine compresses in place, keyed by the main input or, with Sidechain = External,
+//!    by the "Sidechain" aux input,
+//! 4. while the editor is open: level meters, and one frame of input peak, output peak and
+//!    gain reduction per 10 ms into a lock-free ring the editor draws as history.
+//!
+//! Once the input (and an external key) has been silent for longer than the lookahead and the
+//! gain reduction has settled, the plugin outputs silence without running the DSP.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use gel_dsp::denormal::DenormalGuard;
+use gel_dsp::dynamics::Compressor;
+use gel_dsp::gain::MINUS_INFINITY_DB;
+use gel_dsp::guard;
+use gel_dsp::meter::{LevelMeter, MeterReadings};
+use gel_ui::level_history::{HistoryRing, HistoryWriter};
+use nice_plug::prelude::*;
+
+pub mod editor;
+pub mod params;
+
+use params::CompressorParams;
+
+/// Samples whose magnitude stays below this count as silence (−200 dBFS).
+const SILENCE_THRESHOLD: f32 = 1e-10;
+
+/// One history frame per this many ms …
+pub const HISTORY_INTERVAL_MS: f32 = 10.0;
+/// … for this many seconds.
+pub const HISTORY_SECONDS: f32 = 4.0;
+/// History lanes: input peak (dBFS), output peak (dBFS), gain reduction (dB, ≥ 0).
+pub const HISTORY_LANES: usize = 3;
+
+/// Main stereo in/out (or mono in, stereo out) plus a stereo aux input the detector can listen
+/// to instead of the main input.
+pub const LAYOUTS: &[AudioIOLayout] = &[
+    AudioIOLayout {
+        main_input_channels: NonZeroU32::new(2),
+        main_output_channels: NonZeroU32::new(2),
+        aux_input_ports: &[new_nonzero_u32(2)],
+        names: PortNames {
+            aux_inputs: &["Sidechain"],
+            ..PortNames::const_default()
+        },
+        ..AudioIOLayout::const_default()
+    },
+    AudioIOLayout {
+        main_input_channels: NonZeroU32::new(1),
+        main_output_channels: NonZeroU32::new(2),
+        aux_input_ports: &[new_nonzero_u32(2)],
+        names: PortNames {
+            aux_inputs: &["Sidechain"],
+            ..PortNames::const_default()
+        },
+        ..AudioIOLayout::const_default()
+    },
+];
+
+/// What the editor reads: written on the audio thread, read on the GUI thread, all atomics.
+pub struct CompressorDisplay {
+    pub input_meter: Arc<MeterReadings>,
+    pub output_meter: Arc<MeterReadings>,
+    /// Per 10 ms: [input peak dBFS, output peak dBFS, gain reduction dB] (the largest of each
+    /// in the interval, over both channels).
+    pub history: HistoryRing<HISTORY_LANES>,
+}
+
+impl Default for CompressorDisplay {
+    fn default() -> Self {
+        Self {
+            input_meter: Arc::new(MeterReadings::default()),
+            output_meter: Arc::new(MeterReadings::default()),
+            history: HistoryRing::new((HISTORY_SECONDS * 1000.0 / HISTORY_INTERVAL_MS) as usize),
+        }
+    }
+}
+
+pub struct GelCompressor {
+    params: Arc<CompressorParams>,
+    display: Arc<CompressorDisplay>,
+    sample_rate: f32,
+    mono_input: bool,
+    compressor: Compressor,
+    /// The latency last reported to the host.
+    latency: u32,
+    input_meter: LevelMeter,
+    output_meter: LevelMeter,
+    history: HistoryWriter<HISTORY_LANES>,
+    /// Consecutive silent input samples, to know when the lookahead line has emptied.
+    silent_samples: u64,
+    /// True while the DSP is skipped (silence in, settled, line empty).
+    asleep: bool,
+    /// Meters and history run only while the editor is open.
+    editor_watch: gel_ui::plugin::EditorWatch,
+}
+
+impl Default for GelCompressor {
+    fn default() -> Self {
+        let display = Arc::new(CompressorDisplay::default());
+        Self {
+            params: Arc::new(CompressorParams::default()),
+            sample_rate: 48_000.0,
+            mono_input: false,
+            compressor: Compressor::new(),
+            latency: 0,
+            input_meter: LevelMeter::new(display.input_meter.clone()),
+            output_meter: LevelMeter::new(display.output_meter.clone()),
+            history: HistoryWriter::default(),
+            display,
+            silent_samples: 0,
+            asleep: false,
+            editor_watch: gel_ui::plugin::EditorWatch::default(),
+        }
+    }
+}
+
+/// The larger of two channel readings.
+fn max2(v: [f32; 2]) -> f32 {
+    v[0].max(v[1])
+}
+
+impl Plugin for GelCompressor {
+    const NAME: &'static str = "Gel Compressor";
+    const VENDOR: &'static str = gel_ui::plugin::VENDOR;
+    const URL: &'static str = "https://gel-audio.org/compressor";
+    const EMAIL: &'static str = gel_ui::plugin::EMAIL;
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = LAYOUTS;
+
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type SysExMessage = ();
+    type BackgroundTask = ();
+    type Editor = editor::CompressorEditor;
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(self.params.clone(), self.display.clone())
+    }
+
+    fn activate(
+        &mut self,
+        audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        self.sample_rate = buffer_config.sample_rate;
+        self.mono_input = audio_io_layout.main_input_channels.map(NonZeroU32::get) == Some(1);
+        let max_block = buffer_config.max_buffer_size as usize;
+        self.compressor.prepare(self.sample_rate, max_block);
+        self.compressor.set_settings(&self.params.settings());
+        self.compressor.reset();
+        // Always tell the host at activation: it may have asked before the state was loaded.
+        self.latency = self.compressor.latency_samples();
+        context.set_latency_samples(self.latency);
+        self.input_meter.prepare(self.sample_rate, max_block);
+        self.output_meter.prepare(self.sample_rate, max_block);
+        self.history.prepare(self.sample_rate, HISTORY_INTERVAL_MS);
+        true
+    }
+
+    fn reset(&mut self) {
+        self.compressor.set_settings(&self.params.settings());
+        self.compressor.reset();
+        self.input_meter.reset();
+        self.output_meter.reset();
+        self.history.reset();
+        self.silent_samples = 0;
+        self.asleep = false;
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let _denormals = DenormalGuard::new();
+        let num_samples = buffer.samples();
+        let channels = buffer.as_slice();
+        if channels.len() < 2 || num_samples == 0 {
+            return ProcessStatus::Normal;
+        }
+        if self.mono_input {
+            // The host's mono input sits in the left slot; the right output starts as silence.
+            let (left, right) = channels.split_at_mut(1);
+            right[0].copy_from_slice(left[0]);
+        }
+        let mut bad_input = guard::sanitize(channels);
+
+        // The key: the aux input's first two channels (a mono aux keys both), or none.
+        let external = self.params.external_sidechain();
+        let mut key: Option<(&[f32], &[f32])> = None;
+        if external {
+            if let Some(sidechain) = aux.inputs.first_mut() {
+                let key_channels = sidechain.as_slice();
+                bad_input |= guard::sanitize(key_channels);
+                match &*key_channels {
+                    [l, r, ..] if l.len() == num_samples => key = Some((&**l, &**r)),
+                    [m] if m.len() == num_samples => key = Some((&**m, &**m)),
+                    _ => {}
+                }
+            }
+        }
+        if bad_input {
+            // A non-finite sample may already sit in the detector or the lookahead line.
+            self.compressor.reset();
+        }
+        self.compressor.set_settings(&self.params.settings());
+        let latency = self.compressor.latency_samples();
+        if latency != self.latency {
+            // A lookahead change: the host re-reads the latency (VST3 restarts the plugin).
+            self.latency = latency;
+            context.set_latency_samples(latency);
+        }
+
+        let (left_slot, right_slot) = channels.split_at_mut(1);
+        let (left, right) = (&mut *left_slot[0], &mut *right_slot[0]);
+
+        let editor = self.editor_watch.poll(&self.params.editor_state);
+        let editor_open = editor.open;
+        if editor.just_opened {
+            self.input_meter.reset();
+            self.output_meter.reset();
+            self.history.reset();
+            self.display.history.clear();
+        }
+        if editor_open {
+            self.input_meter.process(&[left, right]);
+        }
+
+        let silent_key = key.is_none_or(|(l, r)| guard::is_silent(&[l, r], SILENCE_THRESHOLD));
+        let silent_input = silent_key && guard::is_silent(&[left, right], SILENCE_THRESHOLD);
+        self.silent_samples = if silent_input {
+            self.silent_samples + num_samples as u64
+        } else {
+            0
+        };
+        // This block's output is the input `latency` samples ago: silent when the silence
+        // began at least that long before the block.
+        let line_empty = self.silent_samples >= num_samples as u64 + u64::from(self.latency);
+        if line_empty && (self.asleep || self.compressor.is_idle()) {
+            if !self.asleep {
+                // What is left in the engine is below −200 dBFS: make it exactly zero.
+                self.compressor.reset();
+                self.asleep = true;
+            }
+            left.fill(0.0);
+            right.fill(0.0);
+            if editor_open {
+                self.output_meter.process(&[left, right]);
+                self.history.push_block(
+                    &self.display.history,
+                    num_samples,
+                    [MINUS_INFINITY_DB, MINUS_INFINITY_DB, 0.0],
+                );
+            }
+            return ProcessStatus::Normal;
+        }
+        self.asleep = false;
+
+        self.compressor.process(left, right, key);
+
+        if editor_open {
+            self.output_meter.process(&[left, right]);
+            let r = self.compressor.readings();
+            self.history.push_block(
+                &self.display.history,
+                num_samples,
+                [
+                    max2(r.input_peak_db),
+                    max2(r.output_peak_db),
+                    max2(r.max_gain_reduction_db).max(0.0),
+                ],
+            );
+        }
+        // The host may stop calling once input and output are quiet: the only tail is the
+        // lookahead, which the host already knows as latency.
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for GelCompressor {
+    const CLAP_ID: &'static str = "org.gel-audio.compressor";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Clean, glue and opto compressor with sidechain and lookahead");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Stereo,
+        ClapFeature::Compressor,
+    ];
+}
+
+impl Vst3Plugin for GelCompressor {
+    // Permanent: hosts find saved projects' plugins by this id.
+    const VST3_CLASS_ID: [u8; 16] = *b"GelCompressPlug1";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Dynamics];
+}
+
+nice_export_clap!(GelCompressor);
+nice_export_vst3!(GelCompressor);

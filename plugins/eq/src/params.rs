@@ -1,0 +1,413 @@
+//! Gel EQ's parameters. The string ids are permanent: hosts store automation and presets by
+//! them (and nice-plug derives the CLAP/VST3 ids from them). Per band `n = 1..16`:
+//! `b{n}_used`, `b{n}_on`, `b{n}_type`, `b{n}_freq`, `b{n}_gain`, `b{n}_q`, `b{n}_slope`,
+//! `b{n}_place`; globals `output_gain`, `phase_invert`, `auto_gain`, `mode`.
+//!
+//! A band is heard only while it is *used* (the editor adds and removes bands by that hidden
+//! switch) and *on*. A new instance has every band unused: flat.
+
+use std::collections::BTreeMap;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use gel_dsp::eq::{BandType, CutSlope, EqBand, Placement, MAX_BANDS};
+use gel_ui::param_text::{on_off, parse_number_with_unit as parse_number};
+use nice_plug::prelude::*;
+
+/// Number of bands.
+pub const BANDS: usize = MAX_BANDS;
+
+/// Frequency range of a band (Hz).
+pub const MIN_FREQ_HZ: f32 = 10.0;
+pub const MAX_FREQ_HZ: f32 = 30_000.0;
+/// Gain range of a band (dB).
+pub const MAX_GAIN_DB: f32 = 30.0;
+/// Q range of a band.
+pub const MIN_Q: f32 = 0.1;
+pub const MAX_Q: f32 = 40.0;
+/// Output gain range (dB).
+pub const MAX_OUTPUT_DB: f32 = 24.0;
+
+/// Time for frequency, gain and Q to glide to a new value (ms). Short enough to follow a hand
+/// on the graph, long enough that a jump from 10 Hz to 30 kHz is a sweep, not a step.
+pub const BAND_SMOOTHING_MS: f32 = 20.0;
+
+/// Editor size in logical pixels at 100 % zoom.
+pub const EDITOR_SIZE: (u32, u32) = (1000, 560);
+
+/// The shape of a band as a host shows it.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BandTypeParam {
+    #[id = "bell"]
+    #[name = "Bell"]
+    Bell,
+    #[id = "low-shelf"]
+    #[name = "Low Shelf"]
+    LowShelf,
+    #[id = "high-shelf"]
+    #[name = "High Shelf"]
+    HighShelf,
+    #[id = "low-cut"]
+    #[name = "Low Cut"]
+    LowCut,
+    #[id = "high-cut"]
+    #[name = "High Cut"]
+    HighCut,
+    #[id = "notch"]
+    #[name = "Notch"]
+    Notch,
+    #[id = "band-pass"]
+    #[name = "Band Pass"]
+    BandPass,
+    #[id = "tilt-shelf"]
+    #[name = "Tilt Shelf"]
+    TiltShelf,
+}
+
+impl From<BandTypeParam> for BandType {
+    fn from(t: BandTypeParam) -> Self {
+        match t {
+            BandTypeParam::Bell => BandType::Bell,
+            BandTypeParam::LowShelf => BandType::LowShelf,
+            BandTypeParam::HighShelf => BandType::HighShelf,
+            BandTypeParam::LowCut => BandType::LowCut,
+            BandTypeParam::HighCut => BandType::HighCut,
+            BandTypeParam::Notch => BandType::Notch,
+            BandTypeParam::BandPass => BandType::BandPass,
+            BandTypeParam::TiltShelf => BandType::TiltShelf,
+        }
+    }
+}
+
+/// Slope of the cuts in dB/oct.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlopeParam {
+    #[id = "6"]
+    #[name = "6 dB/oct"]
+    Db6,
+    #[id = "12"]
+    #[name = "12 dB/oct"]
+    Db12,
+    #[id = "18"]
+    #[name = "18 dB/oct"]
+    Db18,
+    #[id = "24"]
+    #[name = "24 dB/oct"]
+    Db24,
+    #[id = "36"]
+    #[name = "36 dB/oct"]
+    Db36,
+    #[id = "48"]
+    #[name = "48 dB/oct"]
+    Db48,
+    #[id = "72"]
+    #[name = "72 dB/oct"]
+    Db72,
+    #[id = "96"]
+    #[name = "96 dB/oct"]
+    Db96,
+}
+
+impl From<SlopeParam> for CutSlope {
+    fn from(s: SlopeParam) -> Self {
+        match s {
+            SlopeParam::Db6 => CutSlope::Db6,
+            SlopeParam::Db12 => CutSlope::Db12,
+            SlopeParam::Db18 => CutSlope::Db18,
+            SlopeParam::Db24 => CutSlope::Db24,
+            SlopeParam::Db36 => CutSlope::Db36,
+            SlopeParam::Db48 => CutSlope::Db48,
+            SlopeParam::Db72 => CutSlope::Db72,
+            SlopeParam::Db96 => CutSlope::Db96,
+        }
+    }
+}
+
+/// Which channels a band works on.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlacementParam {
+    #[id = "stereo"]
+    #[name = "Stereo"]
+    Stereo,
+    #[id = "left"]
+    #[name = "Left"]
+    Left,
+    #[id = "right"]
+    #[name = "Right"]
+    Right,
+    #[id = "mid"]
+    #[name = "Mid"]
+    Mid,
+    #[id = "side"]
+    #[name = "Side"]
+    Side,
+}
+
+impl From<PlacementParam> for Placement {
+    fn from(p: PlacementParam) -> Self {
+        match p {
+            PlacementParam::Stereo => Placement::Stereo,
+            PlacementParam::Left => Placement::Left,
+            PlacementParam::Right => Placement::Right,
+            PlacementParam::Mid => Placement::Mid,
+            PlacementParam::Side => Placement::Side,
+        }
+    }
+}
+
+/// Zero latency (minimum-phase sections) or linear phase (FIR, reports its latency).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModeParam {
+    #[id = "zero-latency"]
+    #[name = "Zero Latency"]
+    ZeroLatency,
+    #[id = "linear-phase"]
+    #[name = "Linear Phase"]
+    LinearPhase,
+}
+
+/// One band's parameters. The ids here are suffixes: [`Bands`] prefixes them with `b{n}_`.
+#[derive(Params)]
+pub struct BandParams {
+    /// Whether the band exists (the editor adds and removes bands by it). Hidden from the
+    /// host's generic UI and automation: users automate `on`, not the band's existence.
+    #[id = "used"]
+    pub used: BoolParam,
+    #[id = "on"]
+    pub on: BoolParam,
+    #[id = "type"]
+    pub kind: EnumParam<BandTypeParam>,
+    #[id = "freq"]
+    pub freq: FloatParam,
+    #[id = "gain"]
+    pub gain: FloatParam,
+    #[id = "q"]
+    pub q: FloatParam,
+    #[id = "slope"]
+    pub slope: EnumParam<SlopeParam>,
+    #[id = "place"]
+    pub placement: EnumParam<PlacementParam>,
+}
+
+/// `440.00 Hz`, `1.00 kHz`, `12.50 kHz`.
+pub fn format_hz(hz: f32) -> String {
+    if hz.round() < 1000.0 {
+        format!("{hz:.2} Hz")
+    } else {
+        format!("{:.2} kHz", hz / 1000.0)
+    }
+}
+
+/// Accepts `440`, `440 Hz`, `1.5 kHz`, `1.5k`, `2 khz` (a bare number is Hz).
+pub fn parse_hz(text: &str) -> Option<f32> {
+    let t = text.trim().to_ascii_lowercase();
+    let t = t.strip_suffix("hz").unwrap_or(&t).trim_end();
+    let (number, scale) = match t.strip_suffix('k') {
+        Some(n) => (n, 1000.0),
+        None => (t, 1.0),
+    };
+    let v: f32 = number.trim().parse().ok()?;
+    (v.is_finite()).then_some(v * scale)
+}
+
+/// `+1.50 dB`.
+pub fn format_db(db: f32) -> String {
+    format!("{db:+.2} dB")
+}
+
+/// `0.71`, `12.5` (two significant decimals below 10).
+pub fn format_q(q: f32) -> String {
+    if q < 10.0 {
+        format!("{q:.2}")
+    } else {
+        format!("{q:.1}")
+    }
+}
+
+impl BandParams {
+    fn new(n: usize) -> Self {
+        let name = |what: &str| format!("Band {n} {what}");
+        Self {
+            used: on_off(&name("Used"), false).hide(),
+            on: on_off(&name("On"), true),
+            kind: EnumParam::new(name("Type"), BandTypeParam::Bell),
+            freq: FloatParam::new(
+                name("Frequency"),
+                1000.0,
+                FloatRange::Skewed {
+                    min: MIN_FREQ_HZ,
+                    max: MAX_FREQ_HZ,
+                    // Close to logarithmic: 100 Hz near 0.3, 1 kHz near 0.5, 10 kHz near 0.8.
+                    factor: FloatRange::skew_factor(-2.3),
+                },
+            )
+            .with_smoother(SmoothingStyle::Logarithmic(BAND_SMOOTHING_MS))
+            .with_value_to_string(Arc::new(format_hz))
+            .with_string_to_value(Arc::new(parse_hz)),
+            gain: FloatParam::new(
+                name("Gain"),
+                0.0,
+                FloatRange::Linear {
+                    min: -MAX_GAIN_DB,
+                    max: MAX_GAIN_DB,
+                },
+            )
+            .with_unit(" dB")
+            .with_step_size(0.01)
+            .with_smoother(SmoothingStyle::Linear(BAND_SMOOTHING_MS))
+            .with_value_to_string(Arc::new(|db| format!("{db:+.2}")))
+            .with_string_to_value(Arc::new(parse_number)),
+            q: FloatParam::new(
+                name("Q"),
+                1.0,
+                FloatRange::Skewed {
+                    min: MIN_Q,
+                    max: MAX_Q,
+                    // Close to logarithmic: 0.71 near 0.35, 2 near 0.5, 10 near 0.7.
+                    factor: FloatRange::skew_factor(-2.0),
+                },
+            )
+            .with_smoother(SmoothingStyle::Logarithmic(BAND_SMOOTHING_MS))
+            .with_value_to_string(Arc::new(format_q))
+            .with_string_to_value(Arc::new(parse_number)),
+            slope: EnumParam::new(name("Slope"), SlopeParam::Db12),
+            placement: EnumParam::new(name("Placement"), PlacementParam::Stereo),
+        }
+    }
+
+    /// Whether the band is heard.
+    pub fn is_active(&self) -> bool {
+        self.used.value() && self.on.value()
+    }
+
+    /// The band at the parameters' current (unsmoothed) values.
+    pub fn band(&self) -> EqBand {
+        EqBand {
+            kind: self.kind.value().into(),
+            freq_hz: self.freq.value(),
+            gain_db: self.gain.value(),
+            q: self.q.value(),
+            slope: self.slope.value().into(),
+        }
+    }
+}
+
+/// The 16 bands. Implements [`Params`] by hand so the ids read `b{n}_{id}` (the derive's
+/// `array` would give `{id}_{n}`) and each band is its own group in the host.
+pub struct Bands(pub [BandParams; BANDS]);
+
+impl Deref for Bands {
+    type Target = [BandParams; BANDS];
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+// SAFETY: the pointers come from the bands' own `param_map`, valid as long as `self` is.
+unsafe impl Params for Bands {
+    fn param_map(&self) -> Vec<(String, ParamPtr, String)> {
+        let mut map = Vec::with_capacity(BANDS * 8);
+        for (i, band) in self.0.iter().enumerate() {
+            let n = i + 1;
+            for (id, ptr, _) in band.param_map() {
+                map.push((format!("b{n}_{id}"), ptr, format!("Band {n}")));
+            }
+        }
+        map
+    }
+
+    fn serialize_fields(&self) -> BTreeMap<String, String> {
+        BTreeMap::new()
+    }
+}
+
+#[derive(Params)]
+pub struct EqParams {
+    /// Editor size and zoom, saved with the project.
+    #[persist = "editor-state"]
+    pub editor_state: Arc<gel_ui::GelEditorState>,
+
+    #[nested]
+    pub bands: Bands,
+
+    #[id = "output_gain"]
+    pub output_gain: FloatParam,
+    #[id = "phase_invert"]
+    pub phase_invert: BoolParam,
+    #[id = "auto_gain"]
+    pub auto_gain: BoolParam,
+    #[id = "mode"]
+    pub mode: EnumParam<ModeParam>,
+}
+
+impl Default for EqParams {
+    fn default() -> Self {
+        Self {
+            editor_state: gel_ui::GelEditorState::default_size(
+                EDITOR_SIZE.0 as f32,
+                EDITOR_SIZE.1 as f32,
+            ),
+            bands: Bands(std::array::from_fn(|i| BandParams::new(i + 1))),
+            output_gain: FloatParam::new(
+                "Output Gain",
+                0.0,
+                FloatRange::Linear {
+                    min: -MAX_OUTPUT_DB,
+                    max: MAX_OUTPUT_DB,
+                },
+            )
+            .with_unit(" dB")
+            .with_step_size(0.01)
+            .with_value_to_string(Arc::new(|db| format!("{db:+.2}")))
+            .with_string_to_value(Arc::new(parse_number)),
+            phase_invert: on_off("Phase Invert", false),
+            auto_gain: on_off("Auto Gain", false),
+            mode: EnumParam::new("Processing", ModeParam::ZeroLatency),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_the_contract() {
+        let p = EqParams::default();
+        let ids: Vec<String> = p.param_map().into_iter().map(|(id, _, _)| id).collect();
+        for n in 1..=16 {
+            for what in ["used", "on", "type", "freq", "gain", "q", "slope", "place"] {
+                let id = format!("b{n}_{what}");
+                assert!(ids.contains(&id), "missing {id}");
+            }
+        }
+        for id in ["output_gain", "phase_invert", "auto_gain", "mode"] {
+            assert!(ids.contains(&id.to_string()), "missing {id}");
+        }
+        assert_eq!(ids.len(), 16 * 8 + 4);
+    }
+
+    #[test]
+    fn hz_text_round_trips() {
+        for hz in [10.0f32, 55.5, 440.0, 999.0, 1000.0, 12_500.0, 30_000.0] {
+            let text = format_hz(hz);
+            let back = parse_hz(&text).unwrap();
+            assert!(
+                (back - hz).abs() <= hz * 1e-3 + 0.005,
+                "{hz} -> {text} -> {back}"
+            );
+        }
+        assert_eq!(parse_hz("1.5k"), Some(1500.0));
+        assert_eq!(parse_hz("2 kHz"), Some(2000.0));
+        assert_eq!(parse_hz("100"), Some(100.0));
+        assert_eq!(parse_hz("loud"), None);
+    }
+
+    #[test]
+    fn new_instance_is_flat() {
+        let p = EqParams::default();
+        assert!(p.bands.iter().all(|b| !b.is_active()));
+        assert_eq!(format_q(0.707), "0.71");
+        assert_eq!(format_db(1.5), "+1.50 dB");
+    }
+}

@@ -1,0 +1,783 @@
+//! Gel Compressor's engine: a stereo feed-forward compressor with peak/RMS
+//! detection, stereo link, mid/side, lookahead, external sidechain with
+//! filters and listen, parallel mix and makeup.
+//!
+//! Signal flow per sample (one "lane" per channel, or a single lane shared by
+//! both channels at 100 % stereo link):
+//!
+//! ```text
+//! key (main or sidechain) → SC high-pass → SC low-pass → [mid/side] →
+//!   level detector (peak: sliding max | RMS: moving mean square) → dB →
+//!   gain computer (gain_computer.rs, Giannoulis et al. 2012 eq. 4) →
+//!   [lookahead: sliding max + ramp] → attack/release in dB (ballistics.rs) →
+//!   gain = 10^(−GR/20) → applied to the (lookahead-delayed) audio with
+//!   makeup, dry/wet mix and output gain
+//! ```
+//!
+//! **Exact static curve.** A peak follower that decays between the peaks
+//! of a sine settles below the sine's peak (LSP and Calf read 0.87 dB low at
+//! 10/100 ms). Gel's peak detector is the maximum of `|x|` over a hold window
+//! (monotonic-deque sliding max, sliding_max.rs) of a quarter of the release
+//! time (at most 20 ms), so any steady signal whose half period fits in the
+//! window is read at its true (sampled) peak; the attack/release smoothing
+//! then happens on the gain reduction in dB, which for a steady level is
+//! constant. The RMS detector is the boxcar mean of `x²` over the RMS window,
+//! exact for periodic signals whose period divides the window.
+//!
+//! **Time constants** (ballistics.rs): the gain reduction in dB reaches 63 %
+//! (1 − 1/e) of its final value `attack` after a level step up, and recovers
+//! 63 % `release` after a step down (the release pole is shortened by the hold
+//! time so the hold does not lengthen the 63 % time).
+//!
+//! **Lookahead** `L` samples: the audio (and the dry path of the mix) is
+//! delayed by `L`; the target reduction goes through a sliding max over
+//! `L + 1` samples before the attack/release smoother, and the result is
+//! floored by the boxcar mean of that sliding max over `L + 1` samples. That
+//! ramp reaches any reduction the delayed audio needs by the time the audio
+//! arrives (each of the `L + 1` maxima it averages covers the arriving
+//! sample), so a level step is never under-compressed, whatever the attack.
+//!
+//! **Stereo link** λ: each lane's level in dB is `own + λ·(max − own)`;
+//! at λ = 1 a single lane reads `max(|l|, |r|)` (or the larger mean square).
+//! **Mid/side**: the key is converted to `M = (L+R)/2, S = (L−R)/2`; the
+//! two lanes' gains `gM, gS` are applied as the matrix
+//! `L' = ½(gM+gS)·L + ½(gM−gS)·R`, `R' = ½(gM−gS)·L + ½(gM+gS)·R`, which is
+//! the identity when both gains are 1.
+//!
+//! Below `T − W/2` with no makeup, 100 % mix and 0 dB output the gain is
+//! exactly 1.0 (fast_math.rs' `exp2(0) = 1`), so the output is bit-identical
+//! to the input.
+
+mod ballistics;
+mod fast_math;
+mod gain_computer;
+mod moving_average;
+mod settings;
+mod sliding_max;
+#[cfg(test)]
+mod tests;
+
+pub use ballistics::{one_pole_coefficient, Ballistics, BallisticsCoefficients, BallisticsMode};
+pub use fast_math::{amp_to_db, exp2, log2, power_to_db, reduction_to_gain};
+pub use gain_computer::{auto_makeup_db, GainComputer, AUTO_MAKEUP_REFERENCE_DB};
+pub use moving_average::MovingAverage;
+pub use settings::{
+    ChannelMode, CompressorReadings, CompressorSettings, CompressorStyle, Detection,
+};
+pub use sliding_max::SlidingMax;
+
+use crate::filter::{Svf, SvfCoefficients, BUTTERWORTH_K};
+use crate::gain::{db_to_gain, gain_to_db, MINUS_INFINITY_DB};
+use crate::guard;
+use crate::smoothing::LinearRamp;
+use crate::DenormalGuard;
+
+/// Samples processed per internal pass (scratch buffers are this long, so
+/// any host block length works).
+const CHUNK: usize = 128;
+/// Longest lookahead (ms).
+pub const MAX_LOOKAHEAD_MS: f32 = 20.0;
+/// Longest peak hold (ms); the hold is a quarter of the release time.
+pub const MAX_HOLD_MS: f32 = 20.0;
+/// Longest RMS window (ms).
+pub const MAX_RMS_WINDOW_MS: f32 = 100.0;
+/// Fraction of the release time used as the peak detector's hold window.
+pub const HOLD_FRACTION_OF_RELEASE: f32 = 0.25;
+
+/// Detector and smoother state of one lane (a channel, mid or side).
+#[derive(Debug, Clone)]
+struct Lane {
+    peak_hold: SlidingMax,
+    mean_square: MovingAverage,
+    lookahead_max: SlidingMax,
+    lookahead_ramp: MovingAverage,
+    ballistics: Ballistics,
+    /// Last held peak and what it maps to: its level in dB (unlinked) or the
+    /// target reduction (linked); recomputed only when the peak changes.
+    held_peak: f32,
+    held_peak_db: f32,
+}
+
+impl Lane {
+    fn new(max_hold: usize, max_rms: usize, max_lookahead: usize) -> Self {
+        Self {
+            peak_hold: SlidingMax::new(max_hold),
+            mean_square: MovingAverage::new(max_rms),
+            lookahead_max: SlidingMax::new(max_lookahead + 1),
+            lookahead_ramp: MovingAverage::new(max_lookahead + 1),
+            ballistics: Ballistics::default(),
+            held_peak: f32::NAN,
+            held_peak_db: 0.0,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.peak_hold.reset();
+        self.mean_square.reset();
+        self.lookahead_max.reset();
+        self.lookahead_ramp.reset();
+        self.ballistics.reset();
+        // NaN never equals a level: the first sample recomputes the cache.
+        self.held_peak = f32::NAN;
+        self.held_peak_db = 0.0;
+    }
+}
+
+/// Gel Compressor's engine (see the module docs).
+#[derive(Debug, Clone)]
+pub struct Compressor {
+    settings: CompressorSettings,
+    sample_rate: f32,
+    gain_computer: GainComputer,
+    coefficients: BallisticsCoefficients,
+    lanes: [Lane; 2],
+    linked: bool,
+    hold_samples: usize,
+    rms_samples: usize,
+    lookahead_samples: usize,
+    max_lookahead_samples: usize,
+    delay: [Vec<f32>; 2],
+    delay_mask: usize,
+    delay_pos: usize,
+    highpass: [Svf; 2],
+    lowpass: [Svf; 2],
+    highpass_hz: Option<f32>,
+    lowpass_hz: Option<f32>,
+    mix: LinearRamp,
+    makeup: LinearRamp,
+    output: LinearRamp,
+    key: [[f32; CHUNK]; 2],
+    reduction: [[f32; CHUNK]; 2],
+    ramp: [f32; CHUNK],
+    wet: [f32; CHUNK],
+    dry: [f32; CHUNK],
+    readings: CompressorReadings,
+    /// Consecutive samples of all-zero input (main and key).
+    silent_run: usize,
+}
+
+impl Default for Compressor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn ms_to_samples(ms: f32, sample_rate: f32) -> usize {
+    let n = (ms.max(0.0) * 0.001 * sample_rate).round();
+    if n.is_finite() {
+        n as usize
+    } else {
+        0
+    }
+}
+
+fn peak_abs(x: &[f32]) -> f32 {
+    x.iter().fold(0.0f32, |m, v| m.max(v.abs()))
+}
+
+impl Compressor {
+    /// A compressor prepared for 48 kHz with default settings.
+    pub fn new() -> Self {
+        let mut c = Self {
+            settings: CompressorSettings::default(),
+            sample_rate: 48_000.0,
+            gain_computer: GainComputer::default(),
+            coefficients: BallisticsCoefficients::default(),
+            lanes: [Lane::new(1, 1, 0), Lane::new(1, 1, 0)],
+            linked: true,
+            hold_samples: 1,
+            rms_samples: 1,
+            lookahead_samples: 0,
+            max_lookahead_samples: 0,
+            delay: [Vec::new(), Vec::new()],
+            delay_mask: 0,
+            delay_pos: 0,
+            highpass: [Svf::new(), Svf::new()],
+            lowpass: [Svf::new(), Svf::new()],
+            highpass_hz: None,
+            lowpass_hz: None,
+            mix: LinearRamp::new(),
+            makeup: LinearRamp::new(),
+            output: LinearRamp::new(),
+            key: [[0.0; CHUNK]; 2],
+            reduction: [[0.0; CHUNK]; 2],
+            ramp: [0.0; CHUNK],
+            wet: [0.0; CHUNK],
+            dry: [0.0; CHUNK],
+            readings: CompressorReadings::default(),
+            silent_run: 0,
+        };
+        c.prepare(48_000.0, 512);
+        c
+    }
+
+    /// Sets the sample rate and allocates for the longest hold, RMS window
+    /// and lookahead (20 ms). Not real-time safe. `max_block` is not needed:
+    /// blocks of any length are processed in internal chunks.
+    pub fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
+        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
+            sample_rate
+        } else {
+            48_000.0
+        };
+        self.sample_rate = fs;
+        let max_hold = ms_to_samples(MAX_HOLD_MS, fs).max(1);
+        let max_rms = ms_to_samples(MAX_RMS_WINDOW_MS, fs).max(1);
+        self.max_lookahead_samples = ms_to_samples(MAX_LOOKAHEAD_MS, fs);
+        self.lanes = [
+            Lane::new(max_hold, max_rms, self.max_lookahead_samples),
+            Lane::new(max_hold, max_rms, self.max_lookahead_samples),
+        ];
+        let ring = (self.max_lookahead_samples + 1).next_power_of_two();
+        self.delay = [vec![0.0; ring], vec![0.0; ring]];
+        self.delay_mask = ring - 1;
+        for r in [&mut self.mix, &mut self.makeup, &mut self.output] {
+            r.prepare(fs, CHUNK);
+        }
+        // Force every derived value to be recomputed.
+        self.highpass_hz = None;
+        self.lowpass_hz = None;
+        let s = self.settings;
+        self.apply_settings(&s, true);
+        self.reset();
+    }
+
+    /// Clears the signal state (detectors, smoothers, delay, filters) and
+    /// jumps the gain ramps to their targets. No allocation.
+    pub fn reset(&mut self) {
+        for lane in &mut self.lanes {
+            lane.reset();
+        }
+        for d in &mut self.delay {
+            d.fill(0.0);
+        }
+        self.delay_pos = 0;
+        for f in self.highpass.iter_mut().chain(self.lowpass.iter_mut()) {
+            f.reset();
+        }
+        for r in [&mut self.mix, &mut self.makeup, &mut self.output] {
+            let t = r.target();
+            r.reset(t);
+        }
+        self.readings = CompressorReadings {
+            input_peak_db: [MINUS_INFINITY_DB; 2],
+            output_peak_db: [MINUS_INFINITY_DB; 2],
+            ..Default::default()
+        };
+        self.silent_run = 0;
+    }
+
+    /// Takes new settings. Real-time safe and cheap (O(1) unless the RMS
+    /// window or lookahead length changes, which re-sums that window once).
+    /// Makeup, output gain and mix move in 20 ms linear ramps; threshold,
+    /// ratio, knee and range move the target reduction, which the
+    /// attack/release smoother follows.
+    pub fn set_settings(&mut self, s: &CompressorSettings) {
+        self.apply_settings(s, false);
+    }
+
+    fn apply_settings(&mut self, s: &CompressorSettings, force: bool) {
+        let fs = self.sample_rate;
+        let finite_or = |v: f32, d: f32| if v.is_finite() { v } else { d };
+        let threshold = finite_or(s.threshold_db, -20.0).clamp(-120.0, 24.0);
+        let ratio = if s.ratio.is_nan() {
+            1.0
+        } else {
+            s.ratio.max(1.0)
+        };
+        let knee = finite_or(s.knee_db, 0.0).clamp(0.0, 48.0);
+        let range = if s.range_db.is_nan() {
+            0.0
+        } else {
+            s.range_db.max(0.0)
+        };
+        self.gain_computer = GainComputer::new(threshold, ratio, knee, range);
+        // Invalidate the cached held peak → dB (or → reduction) values.
+        for lane in &mut self.lanes {
+            lane.held_peak = f32::NAN;
+        }
+        let attack_s = finite_or(s.attack_ms, 10.0).clamp(0.001, 5_000.0) * 0.001;
+        let release_s = finite_or(s.release_ms, 100.0).clamp(0.1, 50_000.0) * 0.001;
+
+        self.hold_samples = match s.detection {
+            Detection::Peak => ms_to_samples(HOLD_FRACTION_OF_RELEASE * release_s * 1000.0, fs)
+                .clamp(1, self.lanes[0].peak_hold.capacity()),
+            Detection::Rms => 1,
+        };
+        let rms_ms = finite_or(s.rms_window_ms, 10.0).clamp(0.0, MAX_RMS_WINDOW_MS);
+        self.rms_samples = ms_to_samples(rms_ms, fs).max(1);
+        let lookahead_ms = finite_or(s.lookahead_ms, 0.0).clamp(0.0, MAX_LOOKAHEAD_MS);
+        self.lookahead_samples = ms_to_samples(lookahead_ms, fs).min(self.max_lookahead_samples);
+        for lane in &mut self.lanes {
+            lane.peak_hold.set_window(self.hold_samples);
+            lane.mean_square.set_window(self.rms_samples);
+            lane.lookahead_max.set_window(self.lookahead_samples + 1);
+            lane.lookahead_ramp.set_window(self.lookahead_samples + 1);
+        }
+        let mode = match s.style {
+            CompressorStyle::Clean => BallisticsMode::Branching,
+            CompressorStyle::Glue => BallisticsMode::Decoupled,
+            CompressorStyle::Opto => BallisticsMode::Opto,
+        };
+        let hold_delay_s = (self.hold_samples - 1) as f32 / fs;
+        let dual = s.auto_release || s.style == CompressorStyle::Opto;
+        self.coefficients =
+            BallisticsCoefficients::new(mode, attack_s, release_s, hold_delay_s, dual, fs);
+
+        let link = finite_or(s.stereo_link, 1.0).clamp(0.0, 1.0);
+        let linked = link >= 1.0;
+        if self.linked && !linked {
+            // The second lane starts from the shared lane's reduction.
+            self.lanes[1].ballistics = self.lanes[0].ballistics;
+        }
+        self.linked = linked;
+
+        let fs_hz = |v: Option<f32>| {
+            v.filter(|f| f.is_finite())
+                .map(|f| crate::filter::clamp_cutoff(f, fs))
+        };
+        let hp = fs_hz(s.sc_highpass_hz);
+        if force || hp != self.highpass_hz {
+            if let Some(f) = hp {
+                let c = SvfCoefficients::new(f, 1.0 / BUTTERWORTH_K, fs);
+                for filter in &mut self.highpass {
+                    if self.highpass_hz.is_none() {
+                        filter.reset();
+                    }
+                    filter.set_coefficients(c);
+                }
+            }
+            self.highpass_hz = hp;
+        }
+        let lp = fs_hz(s.sc_lowpass_hz);
+        if force || lp != self.lowpass_hz {
+            if let Some(f) = lp {
+                let c = SvfCoefficients::new(f, 1.0 / BUTTERWORTH_K, fs);
+                for filter in &mut self.lowpass {
+                    if self.lowpass_hz.is_none() {
+                        filter.reset();
+                    }
+                    filter.set_coefficients(c);
+                }
+            }
+            self.lowpass_hz = lp;
+        }
+
+        let auto = if s.auto_makeup {
+            auto_makeup_db(&self.gain_computer)
+        } else {
+            0.0
+        };
+        let makeup_db = finite_or(s.makeup_db, 0.0).clamp(-60.0, 60.0) + auto;
+        self.makeup.set_target(db_to_gain(makeup_db));
+        self.output
+            .set_target(db_to_gain(finite_or(s.output_db, 0.0).clamp(-60.0, 60.0)));
+        self.mix.set_target(finite_or(s.mix, 1.0).clamp(0.0, 1.0));
+        if force {
+            for r in [&mut self.mix, &mut self.makeup, &mut self.output] {
+                let t = r.target();
+                r.reset(t);
+            }
+        }
+
+        self.settings = *s;
+        self.settings.stereo_link = link;
+    }
+
+    /// Lookahead latency in samples (`round(lookahead_ms·fs/1000)`).
+    pub fn latency_samples(&self) -> u32 {
+        self.lookahead_samples as u32
+    }
+
+    /// The settings last given to [`set_settings`](Self::set_settings).
+    pub fn settings(&self) -> &CompressorSettings {
+        &self.settings
+    }
+
+    /// Meter values of the last block.
+    pub fn readings(&self) -> CompressorReadings {
+        self.readings
+    }
+
+    /// The ideal static curve (threshold, ratio, knee, range): output level
+    /// in dB for a steady input level in dB, before makeup and output gain.
+    pub fn static_curve_db(settings: &CompressorSettings, input_db: f32) -> f32 {
+        GainComputer::new(
+            settings.threshold_db,
+            settings.ratio,
+            settings.knee_db,
+            settings.range_db,
+        )
+        .output_db(input_db)
+    }
+
+    /// Total makeup gain in dB (manual + automatic) the current settings ask for.
+    pub fn makeup_db(&self) -> f32 {
+        gain_to_db(self.makeup.target())
+    }
+
+    /// True when the input has been silent for longer than every window
+    /// (hold, RMS, lookahead) and no gain reduction is left.
+    pub fn is_idle(&self) -> bool {
+        self.silent_run > self.settled_after()
+            && self.lanes.iter().all(|l| l.ballistics.is_settled())
+            && !self.mix.is_ramping()
+            && !self.makeup.is_ramping()
+            && !self.output.is_ramping()
+    }
+
+    fn settled_after(&self) -> usize {
+        self.hold_samples + self.rms_samples + 2 * (self.lookahead_samples + 1)
+    }
+
+    /// Processes stereo audio in place. `sidechain` is the external key
+    /// (`None` = the main input is the key); a key shorter than the block is
+    /// ignored (main input used). Any block length works. Non-finite input
+    /// samples become 0 and reset the state.
+    pub fn process(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        sidechain: Option<(&[f32], &[f32])>,
+    ) {
+        let _ftz = DenormalGuard::new();
+        let n = left.len().min(right.len());
+        let (left, right) = (&mut left[..n], &mut right[..n]);
+        if guard::sanitize(&mut [&mut *left, &mut *right]) {
+            self.reset();
+        }
+        let sidechain = sidechain.filter(|(a, b)| a.len() >= n && b.len() >= n);
+        if let Some((a, b)) = sidechain {
+            if guard::has_non_finite(&a[..n]) || guard::has_non_finite(&b[..n]) {
+                // Non-finite key samples are read as 0 (see `fill_key`).
+                self.reset();
+            }
+        }
+        let mut peaks = [[0.0f32; 2]; 2];
+        let mut gr_max = [0.0f32; 2];
+        let mut start = 0;
+        while start < n {
+            let end = (start + CHUNK).min(n);
+            let key = sidechain.map(|(a, b)| (&a[start..end], &b[start..end]));
+            peaks[0][0] = peaks[0][0].max(peak_abs(&left[start..end]));
+            peaks[0][1] = peaks[0][1].max(peak_abs(&right[start..end]));
+            let m = self.process_chunk(&mut left[start..end], &mut right[start..end], key);
+            gr_max = [gr_max[0].max(m[0]), gr_max[1].max(m[1])];
+            peaks[1][0] = peaks[1][0].max(peak_abs(&left[start..end]));
+            peaks[1][1] = peaks[1][1].max(peak_abs(&right[start..end]));
+            start = end;
+        }
+        let current = if self.settings.sc_listen {
+            [0.0; 2]
+        } else if self.linked {
+            [self.lanes[0].ballistics.value(); 2]
+        } else {
+            [
+                self.lanes[0].ballistics.value(),
+                self.lanes[1].ballistics.value(),
+            ]
+        };
+        self.readings = CompressorReadings {
+            input_peak_db: [gain_to_db(peaks[0][0]), gain_to_db(peaks[0][1])],
+            output_peak_db: [gain_to_db(peaks[1][0]), gain_to_db(peaks[1][1])],
+            gain_reduction_db: current,
+            max_gain_reduction_db: gr_max,
+        };
+    }
+
+    /// Copies the key (sidechain or main) into `self.key`, 0 for non-finite samples.
+    fn fill_key(&mut self, left: &[f32], right: &[f32], key: Option<(&[f32], &[f32])>) {
+        let n = left.len();
+        match key {
+            Some((a, b)) => {
+                let [k0, k1] = &mut self.key;
+                for (dst, src) in [(k0, a), (k1, b)] {
+                    for (d, &s) in dst[..n].iter_mut().zip(src) {
+                        *d = if s.is_finite() { s } else { 0.0 };
+                    }
+                }
+            }
+            None => {
+                self.key[0][..n].copy_from_slice(left);
+                self.key[1][..n].copy_from_slice(right);
+            }
+        }
+        // Filter state in locals and both channels in one loop: the compiler
+        // keeps the integrators in registers and overlaps the two lanes.
+        let [k0, k1] = &mut self.key;
+        if self.highpass_hz.is_some() {
+            let [mut f0, mut f1] = self.highpass.clone();
+            for (a, b) in k0[..n].iter_mut().zip(k1[..n].iter_mut()) {
+                *a = f0.process_high(*a);
+                *b = f1.process_high(*b);
+            }
+            self.highpass = [f0, f1];
+        }
+        if self.lowpass_hz.is_some() {
+            let [mut f0, mut f1] = self.lowpass.clone();
+            for (a, b) in k0[..n].iter_mut().zip(k1[..n].iter_mut()) {
+                *a = f0.process_low(*a);
+                *b = f1.process_low(*b);
+            }
+            self.lowpass = [f0, f1];
+        }
+    }
+
+    /// Processes up to `CHUNK` samples; returns the largest reduction per lane.
+    fn process_chunk(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        key: Option<(&[f32], &[f32])>,
+    ) -> [f32; 2] {
+        let n = left.len();
+        let silent = left.iter().chain(right.iter()).all(|&x| x == 0.0)
+            && key.is_none_or(|(a, b)| a.iter().chain(b.iter()).all(|&x| x == 0.0));
+        if silent && self.is_idle() {
+            // Sleeping: every state is zero and the delay holds only zeros,
+            // so the output is the (silent) input. Keep the counters moving.
+            for r in [&mut self.mix, &mut self.makeup, &mut self.output] {
+                r.skip(n);
+            }
+            self.silent_run = self.silent_run.saturating_add(n);
+            return [0.0; 2];
+        }
+        self.silent_run = if silent {
+            self.silent_run.saturating_add(n)
+        } else {
+            0
+        };
+
+        self.fill_key(left, right, key);
+
+        if self.settings.sc_listen {
+            // Listen: the filtered key replaces the audio, through the same delay.
+            left.copy_from_slice(&self.key[0][..n]);
+            right.copy_from_slice(&self.key[1][..n]);
+            self.delay_audio(left, right);
+            return [0.0; 2];
+        }
+
+        if self.settings.channel_mode == ChannelMode::MidSide {
+            let [k0, k1] = &mut self.key;
+            for (l, r) in k0[..n].iter_mut().zip(k1[..n].iter_mut()) {
+                let (m, s) = (0.5 * (*l + *r), 0.5 * (*l - *r));
+                *l = m;
+                *r = s;
+            }
+        }
+
+        if self.linked {
+            self.reduction_linked(n);
+        } else {
+            self.reduction_unlinked(n);
+        }
+        let lanes = if self.linked { 1 } else { 2 };
+        let mut gr_max = [0.0f32; 2];
+        for (lane, max) in gr_max.iter_mut().enumerate().take(lanes) {
+            let buf = &mut self.reduction[lane][..n];
+            *max = buf.iter().fold(0.0f32, |m, &v| m.max(v));
+            for g in buf.iter_mut() {
+                *g = reduction_to_gain(*g);
+            }
+        }
+        if self.linked {
+            gr_max[1] = gr_max[0];
+        }
+
+        // Wet and dry gains: mix·makeup·output and (1 − mix)·output.
+        let ramping = self.mix.is_ramping() || self.makeup.is_ramping() || self.output.is_ramping();
+        if ramping {
+            for (w, d) in self.wet[..n].iter_mut().zip(self.dry[..n].iter_mut()) {
+                let (mix, makeup, out) = (self.mix.next(), self.makeup.next(), self.output.next());
+                *w = mix * makeup * out;
+                *d = (1.0 - mix) * out;
+            }
+        } else {
+            let (mix, makeup, out) = (
+                self.mix.current(),
+                self.makeup.current(),
+                self.output.current(),
+            );
+            self.wet[..n].fill(mix * makeup * out);
+            self.dry[..n].fill((1.0 - mix) * out);
+        }
+
+        self.delay_audio(left, right);
+
+        let (wet, dry) = (&self.wet[..n], &self.dry[..n]);
+        let g0 = &self.reduction[0][..n];
+        let g1 = if self.linked {
+            g0
+        } else {
+            &self.reduction[1][..n]
+        };
+        match self.settings.channel_mode {
+            ChannelMode::Stereo => {
+                for i in 0..n {
+                    left[i] *= g0[i] * wet[i] + dry[i];
+                    right[i] *= g1[i] * wet[i] + dry[i];
+                }
+            }
+            ChannelMode::MidSide => {
+                for i in 0..n {
+                    let mid = g0[i] * wet[i] + dry[i];
+                    let side = g1[i] * wet[i] + dry[i];
+                    let (a, b) = (0.5 * (mid + side), 0.5 * (mid - side));
+                    let (l, r) = (left[i], right[i]);
+                    left[i] = a * l + b * r;
+                    right[i] = b * l + a * r;
+                }
+            }
+        }
+        gr_max
+    }
+
+    /// Delays the audio by the lookahead (in place).
+    fn delay_audio(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let d = self.lookahead_samples;
+        if d == 0 {
+            return;
+        }
+        let mask = self.delay_mask;
+        let start = self.delay_pos;
+        let n = left.len();
+        for (ring, buf) in self.delay.iter_mut().zip([left, right]) {
+            let mut pos = start;
+            for x in buf.iter_mut() {
+                ring[pos] = *x;
+                *x = ring[pos.wrapping_sub(d) & mask];
+                pos = (pos + 1) & mask;
+            }
+        }
+        self.delay_pos = (start + n) & mask;
+    }
+
+    /// Smoothed reduction (dB) of the single shared lane into `reduction[0]`.
+    fn reduction_linked(&mut self, n: usize) {
+        let gc = self.gain_computer;
+        let [k0, k1] = &self.key;
+        let [lane, other] = &mut self.lanes;
+        let [buf, scratch] = &mut self.reduction;
+        let (buf, scratch) = (&mut buf[..n], &mut scratch[..n]);
+        match self.settings.detection {
+            Detection::Peak => {
+                for ((b, &a), &c) in buf.iter_mut().zip(&k0[..n]).zip(&k1[..n]) {
+                    *b = a.abs().max(c.abs());
+                }
+                lane.peak_hold.process_block(buf);
+                // The held peak changes rarely: reuse the curve's answer.
+                let (mut last, mut last_target) = (lane.held_peak, lane.held_peak_db);
+                for b in buf.iter_mut() {
+                    if *b != last {
+                        last = *b;
+                        last_target = gc.reduction_db(amp_to_db(last));
+                    }
+                    *b = last_target;
+                }
+                (lane.held_peak, lane.held_peak_db) = (last, last_target);
+            }
+            Detection::Rms => {
+                for ((b, s), (&a, &c)) in buf
+                    .iter_mut()
+                    .zip(scratch.iter_mut())
+                    .zip(k0[..n].iter().zip(&k1[..n]))
+                {
+                    *b = a * a;
+                    *s = c * c;
+                }
+                lane.mean_square.process_block(buf);
+                other.mean_square.process_block(scratch);
+                for (b, &s) in buf.iter_mut().zip(scratch.iter()) {
+                    *b = gc.reduction_db(power_to_db(b.max(s).max(0.0)));
+                }
+            }
+        }
+        Self::smooth_lane(
+            lane,
+            &self.coefficients,
+            self.lookahead_samples > 0,
+            buf,
+            &mut self.ramp[..n],
+        );
+    }
+
+    /// Attack/release (and lookahead) on one lane's target reductions, in place.
+    fn smooth_lane(
+        lane: &mut Lane,
+        c: &BallisticsCoefficients,
+        lookahead: bool,
+        buf: &mut [f32],
+        ramp: &mut [f32],
+    ) {
+        if lookahead {
+            lane.lookahead_max.process_block(buf);
+            ramp.copy_from_slice(buf);
+            lane.lookahead_ramp.process_block(ramp);
+            lane.ballistics.process_block(c, buf);
+            for (b, &r) in buf.iter_mut().zip(ramp.iter()) {
+                let g = b.max(r);
+                *b = if g < ballistics::SNAP_DB { 0.0 } else { g };
+            }
+        } else {
+            lane.ballistics.process_block(c, buf);
+        }
+    }
+
+    /// Smoothed reduction (dB) per lane with partial stereo link.
+    fn reduction_unlinked(&mut self, n: usize) {
+        let gc = self.gain_computer;
+        let link = self.settings.stereo_link;
+        let detection = self.settings.detection;
+        for (lane, (key, buf)) in self
+            .lanes
+            .iter_mut()
+            .zip(self.key.iter().zip(self.reduction.iter_mut()))
+        {
+            let (key, buf) = (&key[..n], &mut buf[..n]);
+            match detection {
+                Detection::Peak => {
+                    for (b, &k) in buf.iter_mut().zip(key) {
+                        *b = k.abs();
+                    }
+                    lane.peak_hold.process_block(buf);
+                    let (mut last, mut last_db) = (lane.held_peak, lane.held_peak_db);
+                    for b in buf.iter_mut() {
+                        if *b != last {
+                            last = *b;
+                            last_db = amp_to_db(last);
+                        }
+                        *b = last_db;
+                    }
+                    (lane.held_peak, lane.held_peak_db) = (last, last_db);
+                }
+                Detection::Rms => {
+                    for (b, &k) in buf.iter_mut().zip(key) {
+                        *b = k * k;
+                    }
+                    lane.mean_square.process_block(buf);
+                    for b in buf.iter_mut() {
+                        *b = power_to_db(b.max(0.0));
+                    }
+                }
+            }
+        }
+        // Levels in dB → linked levels → target reductions.
+        let [b0, b1] = &mut self.reduction;
+        for (x0, x1) in b0[..n].iter_mut().zip(b1[..n].iter_mut()) {
+            let loudest = x0.max(*x1);
+            *x0 = gc.reduction_db(*x0 + link * (loudest - *x0));
+            *x1 = gc.reduction_db(*x1 + link * (loudest - *x1));
+        }
+        let lookahead = self.lookahead_samples > 0;
+        for (lane, buf) in self.lanes.iter_mut().zip(self.reduction.iter_mut()) {
+            Self::smooth_lane(
+                lane,
+                &self.coefficients,
+                lookahead,
+                &mut buf[..n],
+                &mut self.ramp[..n],
+            );
+        }
+    }
+}

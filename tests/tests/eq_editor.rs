@@ -1,0 +1,99 @@
+//! Gel EQ's editor photographed while music-like audio plays through it: a few bands set, the
+//! analyzer showing the input and output spectra. Writes `docs/screenshots/eq.png`; skipped
+//! without an X server (start `Xvfb :99` and set `DISPLAY=:99`).
+
+use gel_host_tests::{load, set_by_text as set, signals, Format};
+
+const SR: f64 = 48_000.0;
+const BLOCK: usize = 512;
+
+/// Pink noise (Paul Kellet's refined filter: −3 dB/oct within ±0.05 dB from 9.2 Hz to Nyquist at
+/// 44.1 kHz) plus a bass line of harmonics, roughly the spectrum of a mix.
+fn mix_like(len: usize) -> Vec<f32> {
+    let white = signals::noise(31, 1.0, len);
+    let mut b = [0.0f32; 7];
+    let mut out = Vec::with_capacity(len);
+    for (n, &w) in white.iter().enumerate() {
+        b[0] = 0.99886 * b[0] + w * 0.0555179;
+        b[1] = 0.99332 * b[1] + w * 0.0750759;
+        b[2] = 0.96900 * b[2] + w * 0.153852;
+        b[3] = 0.86650 * b[3] + w * 0.3104856;
+        b[4] = 0.55000 * b[4] + w * 0.5329522;
+        b[5] = -0.7616 * b[5] - w * 0.0168980;
+        let pink = b[0] + b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + w * 0.5362;
+        b[6] = w * 0.115926;
+        let t = n as f64 / SR;
+        let bass: f64 = [(55.0, 0.12), (110.0, 0.08), (165.0, 0.04), (220.0, 0.03)]
+            .iter()
+            .map(|&(f, a)| a * (std::f64::consts::TAU * f * t).sin())
+            .sum();
+        out.push(pink * 0.05 + bass as f32);
+    }
+    out
+}
+
+#[test]
+fn editor_screenshot_with_bands_and_analyzer() {
+    let mut p = load(Format::Clap, "Gel EQ");
+    let bands: [&[(&str, &str)]; 6] = [
+        &[
+            ("Type", "Low Cut"),
+            ("Frequency", "32"),
+            ("Slope", "24 dB/oct"),
+            ("Q", "0.71"),
+        ],
+        &[
+            ("Type", "Bell"),
+            ("Frequency", "120"),
+            ("Gain", "4.5"),
+            ("Q", "0.9"),
+        ],
+        &[
+            ("Type", "Bell"),
+            ("Frequency", "420"),
+            ("Gain", "-5"),
+            ("Q", "2.5"),
+        ],
+        &[
+            ("Type", "Bell"),
+            ("Frequency", "3200"),
+            ("Gain", "3"),
+            ("Q", "1.4"),
+            ("Placement", "Mid"),
+        ],
+        &[
+            ("Type", "High Shelf"),
+            ("Frequency", "9000"),
+            ("Gain", "2.5"),
+            ("Q", "0.71"),
+        ],
+        &[
+            ("Type", "High Cut"),
+            ("Frequency", "19000"),
+            ("Slope", "12 dB/oct"),
+            ("Q", "0.71"),
+        ],
+    ];
+    for (i, settings) in bands.iter().enumerate() {
+        let n = i + 1;
+        set(p.as_mut(), &format!("Band {n} Used"), "On");
+        set(p.as_mut(), &format!("Band {n} On"), "On");
+        for (what, text) in settings.iter() {
+            set(p.as_mut(), &format!("Band {n} {what}"), text);
+        }
+    }
+    p.activate(SR, BLOCK as u32);
+    let len = 2 * SR as usize;
+    let left = mix_like(len);
+    let right = left.clone();
+    let drawn = gel_host_tests::live_screenshot::screenshot_with_signal(
+        p.as_mut(),
+        &[left, right],
+        BLOCK,
+        "eq.png",
+    )
+    .expect("editor screenshot");
+    if drawn {
+        println!("wrote docs/screenshots/eq.png");
+    }
+}
