@@ -42,8 +42,9 @@
 //! 2.3 dB low, and notches and stopbands narrower than ≈ 10 Hz or deeper
 //! than ≈ −45 dB right beside a transition are filled in by the window
 //! (the depth a 0.34 s Kaiser window can resolve; halving the error needs
-//! twice the kernel and the latency). `linear_phase_design_table` prints
-//! the table for other kernel lengths and windows.
+//! twice the kernel and the latency;
+//! `longer_kernels_resolve_low_cuts_better` measures 3.1 / 1.8 / 0.79 dB for
+//! that cut at 0.17 / 0.34 / 0.68 s).
 //!
 //! # Stereo routing
 //!
@@ -975,78 +976,29 @@ mod tests {
         worst
     }
 
+    /// The kernel length trades latency against low-frequency resolution
+    /// (frequency sampling resolves about 1/T Hz): a steep 10 Hz low cut is
+    /// followed more closely by each doubling of the kernel, at the chosen
+    /// Kaiser β.
     #[test]
-    #[ignore = "measurement table: cargo test -p gel-dsp linear_phase_design_table -- --ignored --nocapture"]
-    fn linear_phase_design_table() {
+    fn longer_kernels_resolve_low_cuts_better() {
         let sr = 48_000.0f32;
-        let cases: Vec<(&str, EqBand)> = vec![
-            (
-                "LC 10 Hz 12dB",
-                band(BandType::LowCut, 10.0, 0.0, 0.707, CutSlope::Db12),
-            ),
-            (
-                "LC 10 Hz 48dB",
-                band(BandType::LowCut, 10.0, 0.0, 0.707, CutSlope::Db48),
-            ),
-            (
-                "LC 30 Hz 96dB",
-                band(BandType::LowCut, 30.0, 0.0, 0.707, CutSlope::Db96),
-            ),
-            (
-                "LC 20 Hz 6dB",
-                band(BandType::LowCut, 20.0, 0.0, 0.707, CutSlope::Db6),
-            ),
-            (
-                "Bell 30 +12 Q4",
-                band(BandType::Bell, 30.0, 12.0, 4.0, CutSlope::Db12),
-            ),
-            (
-                "Bell 60 -12 Q2",
-                band(BandType::Bell, 60.0, -12.0, 2.0, CutSlope::Db12),
-            ),
-            (
-                "LS 50 +6",
-                band(BandType::LowShelf, 50.0, 6.0, 0.707, CutSlope::Db12),
-            ),
-            (
-                "Bell 1k +12 Q10",
-                band(BandType::Bell, 1000.0, 12.0, 10.0, CutSlope::Db12),
-            ),
-            (
-                "Notch 100 Q10",
-                band(BandType::Notch, 100.0, 0.0, 10.0, CutSlope::Db12),
-            ),
-            (
-                "HC 1k 96dB",
-                band(BandType::HighCut, 1000.0, 0.0, 0.707, CutSlope::Db96),
-            ),
-        ];
-        for secs in [0.17, 0.34, 0.68] {
-            for beta in [4.0, 6.0, 8.0, 10.0] {
-                println!("--- kernel {secs} s, beta {beta}");
-                for (name, b) in &cases {
-                    let bank = bank_with(sr, &[(*b, Placement::Stereo)]);
-                    let mut eq = LinearPhaseEq::new();
-                    eq.prepare_design(sr, secs, beta);
-                    eq.update_from(&bank);
-                    eq.snap();
-                    let n = eq.tail_samples() as usize + 1;
-                    let h = &impulse(&mut eq, n, 4096, false)[0];
-                    let lo =
-                        worst_error(h, &[*b], sr as f64, &log_freqs(10.0, 20_000.0, 400), -60.0);
-                    let mid =
-                        worst_error(h, &[*b], sr as f64, &log_freqs(20.0, 20_000.0, 400), -60.0);
-                    let hi =
-                        worst_error(h, &[*b], sr as f64, &log_freqs(30.0, 20_000.0, 400), -60.0);
-                    let deep =
-                        worst_error(h, &[*b], sr as f64, &log_freqs(10.0, 20_000.0, 400), -200.0);
-                    println!(
-                        "{name:16} >=10Hz {:6.3} dB @{:7.1} | >=20Hz {:6.3} @{:7.1} | >=30Hz {:6.3} @{:7.1} | all-depth {:7.2} @{:7.1}",
-                        lo.0, lo.1, mid.0, mid.1, hi.0, hi.1, deep.0, deep.1
-                    );
-                }
-            }
-        }
+        let cut = band(BandType::LowCut, 10.0, 0.0, 0.707, CutSlope::Db48);
+        let bank = bank_with(sr, &[(cut, Placement::Stereo)]);
+        let errors: Vec<f64> = [0.17, 0.34, 0.68]
+            .iter()
+            .map(|&secs| {
+                let mut eq = LinearPhaseEq::new();
+                eq.prepare_design(sr, secs, KAISER_BETA);
+                eq.update_from(&bank);
+                eq.snap();
+                let n = eq.tail_samples() as usize + 1;
+                let h = &impulse(&mut eq, n, 4096, false)[0];
+                worst_error(h, &[cut], sr as f64, &log_freqs(10.0, 20_000.0, 400), -60.0).0
+            })
+            .collect();
+        println!("10 Hz 48 dB/oct low cut, worst error 0.17/0.34/0.68 s: {errors:?} dB");
+        assert!(errors[0] > errors[1] && errors[1] > errors[2], "{errors:?}");
     }
 
     fn prepared(sr: f32, bands: &[(EqBand, Placement)]) -> LinearPhaseEq {
