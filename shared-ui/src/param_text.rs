@@ -32,8 +32,14 @@ pub fn parse_number_with_unit(text: &str) -> Option<f32> {
 
 /// The output gain: −24 … +24 dB in 0.01 dB steps, shown as `+1.50 dB`.
 pub fn output_gain() -> FloatParam {
+    output_gain_named("Output")
+}
+
+/// [`output_gain`] under another display name (the EQ and Compressor call it
+/// "Output Gain"); same range, step and texts.
+pub fn output_gain_named(name: &str) -> FloatParam {
     FloatParam::new(
-        "Output",
+        name,
         0.0,
         FloatRange::Linear {
             min: -24.0,

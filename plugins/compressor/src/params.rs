@@ -314,19 +314,7 @@ impl Default for CompressorParams {
             ),
             auto_makeup: on_off("Auto Makeup", defaults.auto_makeup),
             mix: percent("Mix", defaults.mix * 100.0),
-            output_gain: FloatParam::new(
-                "Output Gain",
-                0.0,
-                FloatRange::Linear {
-                    min: -24.0,
-                    max: 24.0,
-                },
-            )
-            // The same range and texts as every Gel plugin's output (gel_ui::param_text).
-            .with_unit(" dB")
-            .with_step_size(0.01)
-            .with_value_to_string(Arc::new(|db| format!("{db:+.2}")))
-            .with_string_to_value(Arc::new(parse_number)),
+            output_gain: gel_ui::param_text::output_gain_named("Output Gain"),
             style: EnumParam::new("Style", StyleParam::Clean),
             detection: EnumParam::new("Detection", DetectionParam::Peak),
             rms_window: time_param("RMS Window", defaults.rms_window_ms, 1.0, 100.0, -1.5),

@@ -25,8 +25,6 @@ pub const MAX_GAIN_DB: f32 = 30.0;
 /// Q range of a band.
 pub const MIN_Q: f32 = 0.1;
 pub const MAX_Q: f32 = 40.0;
-/// Output gain range (dB).
-pub const MAX_OUTPUT_DB: f32 = 24.0;
 
 /// Time for frequency, gain and Q to glide to a new value (ms). Short enough to follow a hand
 /// on the graph, long enough that a jump from 10 Hz to 30 kHz is a sweep, not a step.
@@ -348,18 +346,7 @@ impl Default for EqParams {
                 EDITOR_SIZE.1 as f32,
             ),
             bands: Bands(std::array::from_fn(|i| BandParams::new(i + 1))),
-            output_gain: FloatParam::new(
-                "Output Gain",
-                0.0,
-                FloatRange::Linear {
-                    min: -MAX_OUTPUT_DB,
-                    max: MAX_OUTPUT_DB,
-                },
-            )
-            .with_unit(" dB")
-            .with_step_size(0.01)
-            .with_value_to_string(Arc::new(|db| format!("{db:+.2}")))
-            .with_string_to_value(Arc::new(parse_number)),
+            output_gain: gel_ui::param_text::output_gain_named("Output Gain"),
             phase_invert: on_off("Phase Invert", false),
             auto_gain: on_off("Auto Gain", false),
             mode: EnumParam::new("Processing", ModeParam::ZeroLatency),
