@@ -342,7 +342,7 @@ impl Default for CompressorParams {
             sc_lp_freq: hz("SC Low-Pass", 8000.0, 500.0, 20_000.0),
             // Not automatable: a monitoring aid (hear what the detector hears), not part of the
             // mix; it switches the output to the key signal without a crossfade.
-            sc_listen: on_off("SC Listen", false).non_automatable(),
+            sc_listen: on_off("SC Listen", false),
         }
     }
 }

@@ -36,8 +36,17 @@ impl GainComputer {
     /// Threshold (dB), ratio (≥ 1, may be infinite), knee width (dB, ≥ 0),
     /// range (largest reduction, dB ≥ 0).
     pub fn new(threshold_db: f32, ratio: f32, knee_db: f32, range_db: f32) -> Self {
-        let ratio = if ratio.is_nan() { 1.0 } else { ratio.max(1.0) };
-        let slope = 1.0 - 1.0 / ratio; // 1/∞ = 0 → slope 1
+        Self::with_slope(threshold_db, ratio_to_slope(ratio), knee_db, range_db)
+    }
+
+    /// Same as [`new`](Self::new) with the ratio given as the slope
+    /// `1 − 1/R` (0 = 1:1, 1 = ∞:1), the quantity a ratio change is ramped in.
+    pub fn with_slope(threshold_db: f32, slope: f32, knee_db: f32, range_db: f32) -> Self {
+        let slope = if slope.is_nan() {
+            0.0
+        } else {
+            slope.clamp(0.0, 1.0)
+        };
         let knee = if knee_db.is_finite() {
             knee_db.max(0.0)
         } else {
@@ -84,6 +93,12 @@ impl GainComputer {
     pub fn knee_start_db(&self) -> f32 {
         self.threshold_db - self.half_knee
     }
+}
+
+/// `1 − 1/R` for a ratio `R` (≥ 1, may be infinite → 1; NaN → 0).
+pub fn ratio_to_slope(ratio: f32) -> f32 {
+    let ratio = if ratio.is_nan() { 1.0 } else { ratio.max(1.0) };
+    1.0 - 1.0 / ratio
 }
 
 /// Reference input level of the automatic makeup gain.

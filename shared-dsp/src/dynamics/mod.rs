@@ -59,7 +59,7 @@ mod tests;
 
 pub use ballistics::{one_pole_coefficient, Ballistics, BallisticsCoefficients, BallisticsMode};
 pub use fast_math::{amp_to_db, exp2, log2, power_to_db, reduction_to_gain};
-pub use gain_computer::{auto_makeup_db, GainComputer, AUTO_MAKEUP_REFERENCE_DB};
+pub use gain_computer::{auto_makeup_db, ratio_to_slope, GainComputer, AUTO_MAKEUP_REFERENCE_DB};
 pub use moving_average::MovingAverage;
 pub use settings::{
     ChannelMode, CompressorReadings, CompressorSettings, CompressorStyle, Detection,
@@ -69,6 +69,7 @@ pub use sliding_max::SlidingMax;
 use crate::filter::{Svf, SvfCoefficients, BUTTERWORTH_K};
 use crate::gain::{db_to_gain, gain_to_db, MINUS_INFINITY_DB};
 use crate::guard;
+use crate::path_crossfade::{Path, PathCrossfade};
 use crate::smoothing::LinearRamp;
 use crate::DenormalGuard;
 
@@ -81,6 +82,8 @@ pub const MAX_LOOKAHEAD_MS: f32 = 20.0;
 pub const MAX_HOLD_MS: f32 = 20.0;
 /// Longest RMS window (ms).
 pub const MAX_RMS_WINDOW_MS: f32 = 100.0;
+/// SC Listen's crossfade length (ms).
+pub const LISTEN_FADE_MS: f32 = 20.0;
 /// Fraction of the release time used as the peak detector's hold window.
 pub const HOLD_FRACTION_OF_RELEASE: f32 = 0.25;
 
@@ -146,6 +149,17 @@ pub struct Compressor {
     mix: LinearRamp,
     makeup: LinearRamp,
     output: LinearRamp,
+    /// Threshold (dB), slope `1 − 1/R`, knee (dB) and range (dB), each moving
+    /// in a linear ramp so a curve change never steps the target reduction.
+    curve: [LinearRamp; 4],
+    /// Per-sample curve values of the chunk while a curve ramp runs.
+    curve_values: [[f32; CHUNK]; 4],
+    curve_moving: bool,
+    /// SC Listen's switch: path A = compressed audio, B = detector signal.
+    listen: PathCrossfade,
+    /// The detector signal, delayed like the audio, while Listen is (fading) on.
+    listen_key: [[f32; CHUNK]; 2],
+    listen_delay: [Vec<f32>; 2],
     key: [[f32; CHUNK]; 2],
     reduction: [[f32; CHUNK]; 2],
     ramp: [f32; CHUNK],
@@ -199,6 +213,12 @@ impl Compressor {
             mix: LinearRamp::new(),
             makeup: LinearRamp::new(),
             output: LinearRamp::new(),
+            curve: std::array::from_fn(|_| LinearRamp::new()),
+            curve_values: [[0.0; CHUNK]; 4],
+            curve_moving: false,
+            listen: PathCrossfade::new(),
+            listen_key: [[0.0; CHUNK]; 2],
+            listen_delay: [Vec::new(), Vec::new()],
             key: [[0.0; CHUNK]; 2],
             reduction: [[0.0; CHUNK]; 2],
             ramp: [0.0; CHUNK],
@@ -230,10 +250,13 @@ impl Compressor {
         ];
         let ring = (self.max_lookahead_samples + 1).next_power_of_two();
         self.delay = [vec![0.0; ring], vec![0.0; ring]];
+        self.listen_delay = [vec![0.0; ring], vec![0.0; ring]];
         self.delay_mask = ring - 1;
-        for r in [&mut self.mix, &mut self.makeup, &mut self.output] {
+        for r in self.ramps_mut() {
             r.prepare(fs, CHUNK);
         }
+        self.listen.set_fade_ms(LISTEN_FADE_MS);
+        self.listen.prepare(fs, CHUNK);
         // Force every derived value to be recomputed.
         self.highpass_hz = None;
         self.lowpass_hz = None;
@@ -248,17 +271,19 @@ impl Compressor {
         for lane in &mut self.lanes {
             lane.reset();
         }
-        for d in &mut self.delay {
+        for d in self.delay.iter_mut().chain(self.listen_delay.iter_mut()) {
             d.fill(0.0);
         }
         self.delay_pos = 0;
         for f in self.highpass.iter_mut().chain(self.lowpass.iter_mut()) {
             f.reset();
         }
-        for r in [&mut self.mix, &mut self.makeup, &mut self.output] {
+        for r in self.ramps_mut() {
             let t = r.target();
             r.reset(t);
         }
+        self.listen.snap(self.listen.target());
+        self.settle_curve();
         self.readings = CompressorReadings {
             input_peak_db: [MINUS_INFINITY_DB; 2],
             output_peak_db: [MINUS_INFINITY_DB; 2],
@@ -267,11 +292,33 @@ impl Compressor {
         self.silent_run = 0;
     }
 
+    /// Every gain ramp and curve ramp (for prepare/reset/skip).
+    fn ramps_mut(&mut self) -> impl Iterator<Item = &mut LinearRamp> {
+        [&mut self.mix, &mut self.makeup, &mut self.output]
+            .into_iter()
+            .chain(self.curve.iter_mut())
+    }
+
+    /// The gain computer at the curve ramps' current values (their targets
+    /// once settled), and forgets the cached held-peak answers.
+    fn settle_curve(&mut self) {
+        let [t, slope, knee, range] = self.curve.each_ref().map(|r| r.current());
+        self.gain_computer = GainComputer::with_slope(t, slope, knee, range);
+        self.curve_moving = self.curve.iter().any(|r| r.is_ramping());
+        for lane in &mut self.lanes {
+            lane.held_peak = f32::NAN;
+        }
+    }
+
     /// Takes new settings. Real-time safe and cheap (O(1) unless the RMS
     /// window or lookahead length changes, which re-sums that window once).
-    /// Makeup, output gain and mix move in 20 ms linear ramps; threshold,
-    /// ratio, knee and range move the target reduction, which the
-    /// attack/release smoother follows.
+    /// Makeup, output gain and mix move in 20 ms linear ramps, and so do
+    /// threshold, ratio (as the slope `1 − 1/R`), knee and range: the target
+    /// reduction follows a moved curve within 20 ms instead of jumping, so
+    /// even a 0.01 ms attack does not turn a threshold move into a click.
+    /// SC Listen fades between the compressed audio and the detector signal
+    /// (raised cosine, [`LISTEN_FADE_MS`]); switching it on waits for the
+    /// lookahead line of the detector signal to fill first.
     pub fn set_settings(&mut self, s: &CompressorSettings) {
         self.apply_settings(s, false);
     }
@@ -289,13 +336,18 @@ impl Compressor {
         let range = if s.range_db.is_nan() {
             0.0
         } else {
-            s.range_db.max(0.0)
+            s.range_db.clamp(0.0, 200.0)
         };
-        self.gain_computer = GainComputer::new(threshold, ratio, knee, range);
-        // Invalidate the cached held peak → dB (or → reduction) values.
-        for lane in &mut self.lanes {
-            lane.held_peak = f32::NAN;
+        let curve_targets = [threshold, ratio_to_slope(ratio), knee, range];
+        for (ramp, target) in self.curve.iter_mut().zip(curve_targets) {
+            if force {
+                ramp.reset(target);
+            } else {
+                ramp.set_target(target);
+            }
         }
+        self.settle_curve();
+        let target_curve = GainComputer::with_slope(threshold, curve_targets[1], knee, range);
         let attack_s = finite_or(s.attack_ms, 10.0).clamp(0.001, 5_000.0) * 0.001;
         let release_s = finite_or(s.release_ms, 100.0).clamp(0.1, 50_000.0) * 0.001;
 
@@ -364,7 +416,7 @@ impl Compressor {
         }
 
         let auto = if s.auto_makeup {
-            auto_makeup_db(&self.gain_computer)
+            auto_makeup_db(&target_curve)
         } else {
             0.0
         };
@@ -373,11 +425,21 @@ impl Compressor {
         self.output
             .set_target(db_to_gain(finite_or(s.output_db, 0.0).clamp(-60.0, 60.0)));
         self.mix.set_target(finite_or(s.mix, 1.0).clamp(0.0, 1.0));
+        self.listen.set_warmup(Path::B, self.lookahead_samples);
+        let listen_path = if s.sc_listen { Path::B } else { Path::A };
+        if self.listen.set_target(listen_path) && listen_path == Path::B {
+            // The listen line was not written while Listen was off: it starts
+            // silent and is heard only once the warm-up has filled it.
+            for d in &mut self.listen_delay {
+                d.fill(0.0);
+            }
+        }
         if force {
-            for r in [&mut self.mix, &mut self.makeup, &mut self.output] {
+            for r in self.ramps_mut() {
                 let t = r.target();
                 r.reset(t);
             }
+            self.listen.snap(listen_path);
         }
 
         self.settings = *s;
@@ -424,6 +486,8 @@ impl Compressor {
             && !self.mix.is_ramping()
             && !self.makeup.is_ramping()
             && !self.output.is_ramping()
+            && self.listen.steady().is_some()
+            && !self.curve_moving
     }
 
     fn settled_after(&self) -> usize {
@@ -467,7 +531,7 @@ impl Compressor {
             peaks[1][1] = peaks[1][1].max(peak_abs(&right[start..end]));
             start = end;
         }
-        let current = if self.settings.sc_listen {
+        let current = if self.listen.steady() == Some(Path::B) {
             [0.0; 2]
         } else if self.linked {
             [self.lanes[0].ballistics.value(); 2]
@@ -536,8 +600,11 @@ impl Compressor {
         if silent && self.is_idle() {
             // Sleeping: every state is zero and the delay holds only zeros,
             // so the output is the (silent) input. Keep the counters moving.
-            for r in [&mut self.mix, &mut self.makeup, &mut self.output] {
+            for r in self.ramps_mut() {
                 r.skip(n);
+            }
+            if self.curve_moving {
+                self.settle_curve();
             }
             self.silent_run = self.silent_run.saturating_add(n);
             return [0.0; 2];
@@ -550,12 +617,19 @@ impl Compressor {
 
         self.fill_key(left, right, key);
 
-        if self.settings.sc_listen {
-            // Listen: the filtered key replaces the audio, through the same delay.
-            left.copy_from_slice(&self.key[0][..n]);
-            right.copy_from_slice(&self.key[1][..n]);
-            self.delay_audio(left, right);
-            return [0.0; 2];
+        // Listen (or its fade): keep the filtered key, before the mid/side
+        // conversion, to be delayed like the audio and faded in at the end.
+        let listening = self.listen.runs(Path::B);
+        if listening {
+            for (dst, src) in self.listen_key.iter_mut().zip(&self.key) {
+                dst[..n].copy_from_slice(&src[..n]);
+            }
+        }
+
+        if self.curve_moving {
+            for (ramp, values) in self.curve.iter_mut().zip(self.curve_values.iter_mut()) {
+                ramp.fill(&mut values[..n]);
+            }
         }
 
         if self.settings.channel_mode == ChannelMode::MidSide {
@@ -571,6 +645,9 @@ impl Compressor {
             self.reduction_linked(n);
         } else {
             self.reduction_unlinked(n);
+        }
+        if self.curve_moving {
+            self.settle_curve();
         }
         let lanes = if self.linked { 1 } else { 2 };
         let mut gr_max = [0.0f32; 2];
@@ -603,6 +680,7 @@ impl Compressor {
             self.dry[..n].fill((1.0 - mix) * out);
         }
 
+        let delay_start = self.delay_pos;
         self.delay_audio(left, right);
 
         let (wet, dry) = (&self.wet[..n], &self.dry[..n]);
@@ -630,32 +708,41 @@ impl Compressor {
                 }
             }
         }
+        if listening {
+            let [k0, k1] = &mut self.listen_key;
+            let (k0, k1) = (&mut k0[..n], &mut k1[..n]);
+            delay_lines(
+                &mut self.listen_delay,
+                self.delay_mask,
+                delay_start,
+                self.lookahead_samples,
+                [&mut *k0, &mut *k1],
+            );
+            self.listen.mix(left, right, k0, k1);
+            if self.listen.steady() == Some(Path::B) {
+                return [0.0; 2];
+            }
+        }
         gr_max
     }
 
-    /// Delays the audio by the lookahead (in place).
+    /// Delays the audio by the lookahead (in place) and advances the line.
     fn delay_audio(&mut self, left: &mut [f32], right: &mut [f32]) {
-        let d = self.lookahead_samples;
-        if d == 0 {
-            return;
-        }
-        let mask = self.delay_mask;
-        let start = self.delay_pos;
         let n = left.len();
-        for (ring, buf) in self.delay.iter_mut().zip([left, right]) {
-            let mut pos = start;
-            for x in buf.iter_mut() {
-                ring[pos] = *x;
-                *x = ring[pos.wrapping_sub(d) & mask];
-                pos = (pos + 1) & mask;
-            }
-        }
-        self.delay_pos = (start + n) & mask;
+        delay_lines(
+            &mut self.delay,
+            self.delay_mask,
+            self.delay_pos,
+            self.lookahead_samples,
+            [left, right],
+        );
+        self.delay_pos = (self.delay_pos + n) & self.delay_mask;
     }
 
     /// Smoothed reduction (dB) of the single shared lane into `reduction[0]`.
     fn reduction_linked(&mut self, n: usize) {
         let gc = self.gain_computer;
+        let moving = self.curve_moving.then_some(&self.curve_values);
         let [k0, k1] = &self.key;
         let [lane, other] = &mut self.lanes;
         let [buf, scratch] = &mut self.reduction;
@@ -666,16 +753,22 @@ impl Compressor {
                     *b = a.abs().max(c.abs());
                 }
                 lane.peak_hold.process_block(buf);
-                // The held peak changes rarely: reuse the curve's answer.
-                let (mut last, mut last_target) = (lane.held_peak, lane.held_peak_db);
-                for b in buf.iter_mut() {
-                    if *b != last {
-                        last = *b;
-                        last_target = gc.reduction_db(amp_to_db(last));
+                if let Some(curve) = moving {
+                    for (i, b) in buf.iter_mut().enumerate() {
+                        *b = curve_at(curve, i).reduction_db(amp_to_db(*b));
                     }
-                    *b = last_target;
+                } else {
+                    // The held peak changes rarely: reuse the curve's answer.
+                    let (mut last, mut last_target) = (lane.held_peak, lane.held_peak_db);
+                    for b in buf.iter_mut() {
+                        if *b != last {
+                            last = *b;
+                            last_target = gc.reduction_db(amp_to_db(last));
+                        }
+                        *b = last_target;
+                    }
+                    (lane.held_peak, lane.held_peak_db) = (last, last_target);
                 }
-                (lane.held_peak, lane.held_peak_db) = (last, last_target);
             }
             Detection::Rms => {
                 for ((b, s), (&a, &c)) in buf
@@ -688,8 +781,14 @@ impl Compressor {
                 }
                 lane.mean_square.process_block(buf);
                 other.mean_square.process_block(scratch);
-                for (b, &s) in buf.iter_mut().zip(scratch.iter()) {
-                    *b = gc.reduction_db(power_to_db(b.max(s).max(0.0)));
+                if let Some(curve) = moving {
+                    for (i, (b, &s)) in buf.iter_mut().zip(scratch.iter()).enumerate() {
+                        *b = curve_at(curve, i).reduction_db(power_to_db(b.max(s).max(0.0)));
+                    }
+                } else {
+                    for (b, &s) in buf.iter_mut().zip(scratch.iter()) {
+                        *b = gc.reduction_db(power_to_db(b.max(s).max(0.0)));
+                    }
                 }
             }
         }
@@ -764,7 +863,9 @@ impl Compressor {
         }
         // Levels in dB → linked levels → target reductions.
         let [b0, b1] = &mut self.reduction;
-        for (x0, x1) in b0[..n].iter_mut().zip(b1[..n].iter_mut()) {
+        let moving = self.curve_moving.then_some(&self.curve_values);
+        for (i, (x0, x1)) in b0[..n].iter_mut().zip(b1[..n].iter_mut()).enumerate() {
+            let gc = moving.map_or(gc, |curve| curve_at(curve, i));
             let loudest = x0.max(*x1);
             *x0 = gc.reduction_db(*x0 + link * (loudest - *x0));
             *x1 = gc.reduction_db(*x1 + link * (loudest - *x1));
@@ -780,4 +881,32 @@ impl Compressor {
             );
         }
     }
+}
+
+/// Delays two channels in place by `d` samples through ring buffers of
+/// `mask + 1` samples, writing from `start` (the caller advances the position).
+fn delay_lines(
+    rings: &mut [Vec<f32>; 2],
+    mask: usize,
+    start: usize,
+    d: usize,
+    bufs: [&mut [f32]; 2],
+) {
+    if d == 0 {
+        return;
+    }
+    for (ring, buf) in rings.iter_mut().zip(bufs) {
+        let mut pos = start;
+        for x in buf.iter_mut() {
+            ring[pos] = *x;
+            *x = ring[pos.wrapping_sub(d) & mask];
+            pos = (pos + 1) & mask;
+        }
+    }
+}
+
+/// The gain computer at sample `i` of a chunk while the curve ramps run.
+#[inline(always)]
+fn curve_at(values: &[[f32; CHUNK]; 4], i: usize) -> GainComputer {
+    GainComputer::with_slope(values[0][i], values[1][i], values[2][i], values[3][i])
 }

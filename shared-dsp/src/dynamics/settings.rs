@@ -8,7 +8,18 @@ pub enum CompressorStyle {
     #[default]
     Clean,
     /// Smooth-decoupled detector (Giannoulis et al. 2012, eq. 17): same
-    /// attack, slower and smoother release (not a true feedback topology).
+    /// attack, slower and smoother release.
+    ///
+    /// Not a literal feedback loop, on purpose. A detector reading the output
+    /// `y = x − g` needs the inverse curve `g = f⁻¹(y) − y`, whose slope
+    /// above the knee is `R − 1`: the loop gain. Inside a one-pole smoother
+    /// of coefficient `a` the loop's pole is `1 − a·R`, so a literal loop
+    /// either shortens Attack and Release by the ratio (and rings, `a·R > 2`,
+    /// for fast attacks at high ratios) or, compensated by `1/(1 + slope)` so
+    /// the set times hold, reduces exactly to this feed-forward form wherever
+    /// the curve is straight. Glue keeps what the controls promise (ratio,
+    /// attack, release as set) and gives the feedback styles' audible
+    /// trait, the slower, rounder release.
     Glue,
     /// Program-dependent attack and release.
     Opto,

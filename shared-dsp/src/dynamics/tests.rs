@@ -402,7 +402,7 @@ fn sidechain_filters_and_listen() {
     let mut c = compressor(&s);
     let (mut l, mut r) = (main.clone(), main.clone());
     c.process(&mut l, &mut r, Some((&hf, &hf)));
-    assert_eq!(l, hf);
+    assert!(l == hf, "listen must output exactly the key");
 }
 
 #[test]
@@ -604,4 +604,110 @@ fn other_sample_rates_keep_the_curve() {
         let out = db(amp as f64) + db((y[i] / x[i]) as f64);
         assert!((out - ideal).abs() < 0.1, "fs {fs}: {out} vs {ideal}");
     }
+}
+
+/// Largest |y[n] − y[n−1]| over `range`.
+fn largest_step(y: &[f32], range: std::ops::Range<usize>) -> f32 {
+    y[range.start.max(1)..range.end]
+        .iter()
+        .zip(&y[range.start.max(1) - 1..range.end - 1])
+        .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()))
+}
+
+#[test]
+fn sc_listen_fades_and_comes_back_to_the_same_output() {
+    // Main 200 Hz, key 300 Hz, both 0.5 peak (−6 dBFS, compressed by the key).
+    // Their own largest sample steps are 0.013 and 0.0196; a hard switch
+    // between them would jump by up to 1.0.
+    let main = sine(0.5, 200.0, 0.0, 0..24_000);
+    let key = sine(0.5, 300.0, 0.3, 0..24_000);
+    let s = CompressorSettings {
+        lookahead_ms: 5.0,
+        ..settings()
+    };
+    let mut c = compressor(&s);
+    let mut reference = compressor(&s);
+    let (mut l, mut r) = (main.clone(), main.clone());
+    let (mut ref_l, mut ref_r) = (main.clone(), main.clone());
+    let block = 480;
+    for (i, start) in (0..main.len()).step_by(block).enumerate() {
+        let listen = (10..30).contains(&i); // on at 100 ms, off at 300 ms
+        c.set_settings(&CompressorSettings {
+            sc_listen: listen,
+            ..s
+        });
+        let end = start + block;
+        c.process(
+            &mut l[start..end],
+            &mut r[start..end],
+            Some((&key[start..end], &key[start..end])),
+        );
+        reference.process(
+            &mut ref_l[start..end],
+            &mut ref_r[start..end],
+            Some((&key[start..end], &key[start..end])),
+        );
+    }
+    let step = largest_step(&l, 4_000..20_000);
+    let at = (4_001..20_000)
+        .max_by(|&a, &b| (l[a] - l[a - 1]).abs().total_cmp(&(l[b] - l[b - 1]).abs()))
+        .unwrap();
+    println!(
+        "largest step across both switches: {step:.4} at {at}: {:?}",
+        &l[at - 3..at + 3]
+    );
+    assert!(step < 0.025, "listen switch clicks: step {step}");
+    // Fully on (20 ms after the switch): exactly the key, delayed by the lookahead (240 samples).
+    let on = 4_800 + 960 + 240;
+    assert!(l[on..14_000] == key[on - 240..14_000 - 240]);
+    // Fully off again: exactly what a compressor that never listened outputs.
+    let off = 14_400 + 960;
+    assert!(
+        l[off..] == ref_l[off..],
+        "detector state must keep running while listening"
+    );
+}
+
+#[test]
+fn curve_moves_are_ramped_not_stepped() {
+    // A steady −6 dBFS sine under a fast compressor (0.01 ms attack, 5 ms
+    // release); the threshold jumps −10 → −40 dB and the ratio 2:1 → ∞:1 at
+    // once. The static target moves by 2 → 34 dB of reduction; ramped over
+    // 20 ms (960 samples) that is ≈0.033 dB per sample.
+    let x = sine(0.5, 1000.0, 0.0, 0..9_600);
+    let before = CompressorSettings {
+        threshold_db: -10.0,
+        ratio: 2.0,
+        knee_db: 0.0,
+        attack_ms: 0.01,
+        release_ms: 5.0,
+        ..settings()
+    };
+    let after = CompressorSettings {
+        threshold_db: -40.0,
+        ratio: f32::INFINITY,
+        ..before
+    };
+    let mut c = compressor(&before);
+    let head = reduction_trace(&mut c, &x[..4_800]);
+    c.set_settings(&after);
+    let tail = reduction_trace(&mut c, &x[4_800..]);
+    let start = *head.last().unwrap();
+    let end = *tail.last().unwrap();
+    println!("reduction {start:.3} → {end:.3} dB");
+    assert!((start - 2.0).abs() < 0.05 && (end - 34.0).abs() < 0.05);
+    let steps: Vec<f32> = std::iter::once(start)
+        .chain(tail.iter().cloned())
+        .collect::<Vec<_>>()
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .collect();
+    let largest = steps.iter().fold(0.0f32, |m, v| m.max(*v));
+    println!("largest reduction step: {largest:.4} dB/sample");
+    assert!(
+        largest < 0.1,
+        "a curve move stepped the gain by {largest} dB"
+    );
+    // …and it arrives in the 20 ms ramp plus the attack, not later.
+    assert!((tail[1_000] - 34.0).abs() < 0.05, "{}", tail[1_000]);
 }
