@@ -1,11 +1,20 @@
-//! EQ: how closely a single +12 dB bell follows the analog prototype up to 20 kHz.
+//! EQ: how closely single ±12 dB bells and shelves follow the analog prototype up to 20 kHz.
 //!
-//! Reference: the analog RBJ peaking prototype (R. Bristow-Johnson, "Cookbook formulae for audio
-//! EQ biquad filter coefficients", the s-domain prototypes at the top of the note):
-//! `H(s) = (s² + (A/Q)·s + 1) / (s² + s/(A·Q) + 1)`, `s = jf/f0`, `A = 10^(G/40)`, so
-//! `|H(jf)|² = ((1 − u²)² + (A·u/Q)²) / ((1 − u²)² + (u/(A·Q))²)` with `u = f/f0`. It is written
-//! out here on purpose rather than taken from gel-dsp: the yardstick must not share code with
-//! the plugin it measures (a unit test below checks the two agree).
+//! Reference: the analog RBJ prototypes (R. Bristow-Johnson, "Cookbook formulae for audio EQ
+//! biquad filter coefficients", the s-domain prototypes at the top of the note), `s = jf/f0`,
+//! `u = f/f0`, `A = 10^(G/40)`:
+//! - peaking `H(s) = (s² + (A/Q)·s + 1) / (s² + s/(A·Q) + 1)`, so
+//!   `|H|² = ((1 − u²)² + (A·u/Q)²) / ((1 − u²)² + (u/(A·Q))²)`;
+//! - low shelf `H(s) = A·(s² + (√A/Q)·s + A) / (A·s² + (√A/Q)·s + 1)`, so
+//!   `|H|² = A²·((A − u²)² + A·u²/Q²) / ((1 − A·u²)² + A·u²/Q²)`;
+//! - high shelf `H(s) = A·(A·s² + (√A/Q)·s + 1) / (s² + (√A/Q)·s + A)`, so
+//!   `|H|² = A²·((1 − A·u²)² + A·u²/Q²) / ((A − u²)² + A·u²/Q²)`.
+//!
+//! They are written out here on purpose rather than taken from gel-dsp: the yardstick must not
+//! share code with the plugin it measures (a unit test below checks the two agree).
+//!
+//! Peers are measured on the bells; the shelves are measured for Gel EQ only (each peer's shelf
+//! width control follows its own convention, and calibrating those is not done yet).
 //!
 //! Measure: the plugin's impulse response (65 536 samples after 0.5 s of silence, so parameter
 //! smoothing has settled), its magnitude by realfft, compared bin by bin from 20 Hz to 20 kHz
@@ -29,8 +38,8 @@ use crate::chart::{init_font, FONT, GEL};
 use crate::gel::GelPlugin;
 use crate::{bundle_path, lv2, Args, Processor, BLOCK};
 
-const GAIN_DB: f64 = 12.0;
-const F0S: [f64; 4] = [1000.0, 8000.0, 12000.0, 16000.0];
+const GAINS_DB: [f64; 2] = [12.0, -12.0];
+const F0S: [f64; 5] = [1000.0, 4000.0, 8000.0, 12000.0, 16000.0];
 const QS: [f64; 2] = [0.7, 3.0];
 const RATES: [f64; 2] = [44_100.0, 48_000.0];
 const FFT_LEN: usize = 65_536;
@@ -153,14 +162,16 @@ fn calibrate(
     controls: &BellControls<'_>,
     (lo, hi): (f64, f64),
     q: f64,
+    gain_db: f64,
 ) -> Option<(f64, f64)> {
+    let target = |q| Band::new(Shape::Bell, CAL_F0, q, gain_db);
     let mut eval = |w: f64| -> Option<f64> {
-        let ctl = controls(CAL_F0, w, GAIN_DB)?;
+        let ctl = controls(CAL_F0, w, gain_db)?;
         let mut p = world
             .instantiate(label, &peer.uri, &ctl, CAL_RATE, BLOCK)
             .ok()?;
         let mag = magnitude_db(&mut p, CAL_RATE);
-        Some(deviation(&mag, CAL_RATE, CAL_F0, q, 8))
+        Some(deviation(&mag, CAL_RATE, &target(q), 8))
     };
     let grid = |eval: &mut dyn FnMut(f64) -> Option<f64>, a: f64, b: f64, n: usize| {
         (0..=n)
@@ -176,25 +187,25 @@ fn calibrate(
     let (w1, _) = grid(&mut eval, (w0 / step).max(lo), (w0 * step).min(hi), 12)?;
     let step = step.powf(1.0 / 6.0);
     let (w2, _) = grid(&mut eval, (w1 / step).max(lo), (w1 * step).min(hi), 8)?;
-    let ctl = controls(CAL_F0, w2, GAIN_DB)?;
+    let ctl = controls(CAL_F0, w2, gain_db)?;
     let mut p = world
         .instantiate(label, &peer.uri, &ctl, CAL_RATE, BLOCK)
         .ok()?;
     let mag = magnitude_db(&mut p, CAL_RATE);
-    Some((w2, deviation(&mag, CAL_RATE, CAL_F0, q, 1)))
+    Some((w2, deviation(&mag, CAL_RATE, &target(q), 1)))
 }
 
-/// Gel EQ with band 1 as the bell, everything else off.
-fn gel_bell(args: &Args, cat: &Category, f0: f64, q: f64, rate: f64) -> Result<GelPlugin, String> {
+/// Gel EQ with band 1 as `band`, everything else off.
+fn gel_band(args: &Args, cat: &Category, band: &Band, rate: f64) -> Result<GelPlugin, String> {
     let mut g = GelPlugin::load(&bundle_path(args, cat), "Gel EQ")?;
     g.apply(&[
         ("Processing", "Zero Latency"),
         ("Band 1 Used", "On"),
         ("Band 1 On", "On"),
-        ("Band 1 Type", "Bell"),
-        ("Band 1 Frequency", &format!("{f0}")),
-        ("Band 1 Gain", &format!("{GAIN_DB}")),
-        ("Band 1 Q", &format!("{q}")),
+        ("Band 1 Type", band.shape.gel_name()),
+        ("Band 1 Frequency", &format!("{}", band.f0)),
+        ("Band 1 Gain", &format!("{}", band.gain_db)),
+        ("Band 1 Q", &format!("{}", band.q)),
         ("Band 1 Placement", "Stereo"),
     ])?;
     g.activate(rate, BLOCK);
@@ -220,35 +231,80 @@ fn magnitude_db(p: &mut dyn Processor, rate: f64) -> Vec<f64> {
         .collect()
 }
 
-/// A +GAIN_DB bell's analog prototype.
-#[derive(Clone, Copy)]
-struct Bell {
+/// Band shapes measured.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Shape {
+    Bell,
+    LowShelf,
+    HighShelf,
+}
+
+impl Shape {
+    const ALL: [Shape; 3] = [Shape::Bell, Shape::LowShelf, Shape::HighShelf];
+
+    /// The band type's name in Gel EQ.
+    fn gel_name(self) -> &'static str {
+        match self {
+            Shape::Bell => "Bell",
+            Shape::LowShelf => "Low Shelf",
+            Shape::HighShelf => "High Shelf",
+        }
+    }
+
+    fn plural(self) -> &'static str {
+        match self {
+            Shape::Bell => "bells",
+            Shape::LowShelf => "low shelves",
+            Shape::HighShelf => "high shelves",
+        }
+    }
+}
+
+/// An analog prototype band.
+#[derive(Clone, Copy, Debug)]
+struct Band {
+    shape: Shape,
     f0: f64,
     q: f64,
     gain_db: f64,
 }
 
-fn bell(f0: f64, q: f64) -> Bell {
-    Bell {
-        f0,
-        q,
-        gain_db: GAIN_DB,
+impl Band {
+    fn new(shape: Shape, f0: f64, q: f64, gain_db: f64) -> Self {
+        Self {
+            shape,
+            f0,
+            q,
+            gain_db,
+        }
     }
 }
 
-/// `|H(j2πf)|` in dB of the RBJ analog peaking prototype (formula in the module comment).
-fn analog_magnitude_db(b: &Bell, f: f64) -> f64 {
+/// `|H(j2πf)|` in dB of the RBJ analog prototype (formulas in the module comment).
+fn analog_magnitude_db(b: &Band, f: f64) -> f64 {
     let a = 10f64.powf(b.gain_db / 40.0);
     let u = f / b.f0;
-    let re = (1.0 - u * u).powi(2);
-    let num = re + (a * u / b.q).powi(2);
-    let den = re + (u / (a * b.q)).powi(2);
-    10.0 * (num / den).log10()
+    let u2 = u * u;
+    let mag2 = match b.shape {
+        Shape::Bell => {
+            let re = (1.0 - u2).powi(2);
+            (re + (a * u / b.q).powi(2)) / (re + (u / (a * b.q)).powi(2))
+        }
+        Shape::LowShelf | Shape::HighShelf => {
+            let mid = a * u2 / (b.q * b.q);
+            let (low, high) = ((a - u2).powi(2) + mid, (1.0 - a * u2).powi(2) + mid);
+            if b.shape == Shape::LowShelf {
+                a * a * low / high
+            } else {
+                a * a * high / low
+            }
+        }
+    };
+    10.0 * mag2.log10()
 }
 
-/// Largest |measured − prototype(f0, q)| over 20 Hz–20 kHz (every `step`-th bin).
-fn deviation(mag: &[f64], rate: f64, f0: f64, q: f64, step: usize) -> f64 {
-    let band = bell(f0, q);
+/// Largest |measured − prototype| over 20 Hz–20 kHz (every `step`-th bin).
+fn deviation(mag: &[f64], rate: f64, band: &Band, step: usize) -> f64 {
     let df = rate / FFT_LEN as f64;
     let (k0, k1) = (
         (20.0 / df).ceil() as usize,
@@ -256,22 +312,53 @@ fn deviation(mag: &[f64], rate: f64, f0: f64, q: f64, step: usize) -> f64 {
     );
     (k0..=k1)
         .step_by(step)
-        .map(|k| (mag[k] - analog_magnitude_db(&band, k as f64 * df)).abs())
+        .map(|k| (mag[k] - analog_magnitude_db(band, k as f64 * df)).abs())
         .fold(0.0, f64::max)
 }
 
 /// The Q whose prototype the measured curve follows best (least largest deviation), searched
 /// on a log grid 1/3×–3× the set Q, then refined; returns (Q, deviation).
-fn best_fit(mag: &[f64], rate: f64, f0: f64, q: f64) -> (f64, f64) {
+fn best_fit(mag: &[f64], rate: f64, band: &Band) -> (f64, f64) {
+    let with_q = |q| Band { q, ..*band };
     let search = |lo: f64, hi: f64, n: usize, step: usize| {
         (0..=n)
             .map(|i| lo * (hi / lo).powf(i as f64 / n as f64))
-            .map(|qq| (qq, deviation(mag, rate, f0, qq, step)))
-            .fold((q, f64::INFINITY), |a, b| if b.1 < a.1 { b } else { a })
+            .map(|qq| (qq, deviation(mag, rate, &with_q(qq), step)))
+            .fold(
+                (band.q, f64::INFINITY),
+                |a, b| if b.1 < a.1 { b } else { a },
+            )
     };
-    let (coarse, _) = search(q / 3.0, q * 3.0, 60, 16);
+    let (coarse, _) = search(band.q / 3.0, band.q * 3.0, 60, 16);
     let (fine, _) = search(coarse / 1.04, coarse * 1.04, 16, 16);
-    (fine, deviation(mag, rate, f0, fine, 1))
+    (fine, deviation(mag, rate, &with_q(fine), 1))
+}
+
+/// One measured case.
+#[derive(Clone, Copy, Debug)]
+struct Case {
+    rate: f64,
+    band: Band,
+}
+
+/// Every case, grouped as the tables are: shape, then rate, then gain, then f0 × Q.
+fn cases() -> Vec<Case> {
+    let mut v = Vec::new();
+    for shape in Shape::ALL {
+        for rate in RATES {
+            for gain in GAINS_DB {
+                for f0 in F0S {
+                    for q in QS {
+                        v.push(Case {
+                            rate,
+                            band: Band::new(shape, f0, q, gain),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    v
 }
 
 struct Cell {
@@ -297,23 +384,27 @@ pub fn measures(
 ) -> Result<(), String> {
     let _ = writeln!(
         md,
-        "### Bell magnitude against the analog prototype\n\n\
-+{GAIN_DB} dB bells at f0 = 1, 8, 12, 16 kHz, Q 0.7 and 3, at 44.1 and 48 kHz. Reference: the \
-analog RBJ peaking prototype `|H|` of `H(s) = (s² + (A/Q)s + 1)/(s² + s/(AQ) + 1)`, \
-`A = 10^(G/40)`, `s = jf/f0` (Bristow-Johnson, *Audio EQ Cookbook*). Each plugin's impulse \
-response ({FFT_LEN} samples, after {WARM_UP_S} s of silence) through realfft; the figure is the \
-largest |measured − prototype| in dB over every bin from 20 Hz to 20 kHz.\n\n\
+        "### Bell and shelf magnitude against the analog prototype\n\n\
+±12 dB bells, low shelves and high shelves at f0 = 1, 4, 8, 12, 16 kHz, Q 0.7 and 3, at 44.1 and \
+48 kHz. Reference: the analog RBJ prototypes (Bristow-Johnson, *Audio EQ Cookbook*, the \
+s-domain forms): peaking `H(s) = (s² + (A/Q)s + 1)/(s² + s/(AQ) + 1)`, low shelf \
+`H(s) = A(s² + (√A/Q)s + A)/(As² + (√A/Q)s + 1)`, high shelf \
+`H(s) = A(As² + (√A/Q)s + 1)/(s² + (√A/Q)s + A)`, `A = 10^(G/40)`, `s = jf/f0`. Each plugin's \
+impulse response ({FFT_LEN} samples, after {WARM_UP_S} s of silence) through realfft; the figure \
+is the largest |measured − prototype| in dB over every bin from 20 Hz to 20 kHz.\n\n\
 Width conventions differ (x42 fil4 and ZamEQ2 take a bandwidth, LSP's RLC modes scale Q their \
-own way), so each peer's width control is first **calibrated**: the value whose 1 kHz bell at \
-48 kHz follows the prototype of that Q best (searched over the control's whole range; table \
-below), then used unchanged at every f0 and rate. What remains at high f0 is the design's own \
-error (cramping near Nyquist). Gel EQ is not calibrated: its Q is the prototype's Q. In brackets: \
-the Q of the prototype the measured curve fits best and the deviation from that one (a curve \
-that only narrows or widens scores well there; one that loses its shape does not).\n\n\
+own way, some peers narrow a cut's width), so each peer's width control is first \
+**calibrated** for each Q and gain: the value whose 1 kHz bell at 48 kHz follows the prototype \
+best (searched over the control's whole range; table below), then used unchanged at every f0 \
+and rate. What remains at high f0 is the design's own error (cramping near Nyquist). Gel EQ is \
+not calibrated: its Q is the prototype's Q. In brackets: the Q of the prototype the measured \
+curve fits best and the deviation from that one (a curve that only narrows or widens scores \
+well there; one that loses its shape does not).\n\n\
 LSP: the RLC modes (BT = bilinear, MT = matched-z) and APO (DR); its BWC and LRX modes are \
 other bell families, 2–15 dB from this prototype even at 1 kHz. x42 fil4: section 4 (the one \
-reaching 20 kHz). Calf: peak 1. ZamEQ2: peak 1 (its frequency ends at 14 kHz: \"–\"). Not \
-measured yet: the ±12 dB shelves and 4 kHz bells the issue also names.\n"
+reaching 20 kHz). Calf: peak 1. ZamEQ2: peak 1 (its frequency ends at 14 kHz: \"–\"). Shelves \
+are measured for Gel EQ only: each peer's shelf width control follows its own convention and \
+is not calibrated yet.\n"
     );
     let Some(world) = world else {
         say(md, "No LV2 host: EQ peers not measured.");
@@ -324,7 +415,8 @@ measured yet: the ±12 dB shelves and 4 kHz bells the issue also names.\n"
         say(md, "Neither Gel EQ nor any EQ peer is available.");
         return Ok(());
     }
-    // cells[subject][rate][f0][q]
+    let all_cases = cases();
+    // cells[subject][case]
     let mut cells: Vec<Vec<Option<Cell>>> = Vec::new();
     let mut curves: Vec<Vec<Curve>> = vec![Vec::new(); PLOTS.len()];
     let mut gel_failed = None;
@@ -335,99 +427,105 @@ measured yet: the ±12 dB shelves and 4 kHz bells the issue also names.\n"
             Subject::Gel => "Gel EQ".to_string(),
             Subject::Peer { label, .. } => label.clone(),
         };
-        // Peers: the width-control value that matches each Q at 1 kHz (see `calibrate`).
-        let widths: Vec<(f64, Option<(f64, f64)>)> = match s {
-            Subject::Gel => Vec::new(),
-            Subject::Peer {
-                label,
-                peer,
-                controls,
-                width_range,
-            } => QS
-                .iter()
-                .map(|&q| {
-                    let w = calibrate(world, label, peer, controls.as_ref(), *width_range, q);
+        // Peers: the width-control value that matches each (Q, gain) at 1 kHz (see `calibrate`).
+        let mut widths: Vec<((f64, f64), Option<(f64, f64)>)> = Vec::new();
+        if let Subject::Peer {
+            label,
+            peer,
+            controls,
+            width_range,
+        } = s
+        {
+            for gain in GAINS_DB {
+                for q in QS {
+                    let w = calibrate(world, label, peer, controls.as_ref(), *width_range, q, gain);
                     match w {
                         Some((w, d)) => {
                             println!(
-                                "eq: {label}: Q {q} ↔ width control {w:.3} ({d:.3} dB at 1 kHz)"
+                                "eq: {label}: Q {q}, {gain:+} dB ↔ width control {w:.3} \
+                                 ({d:.3} dB at 1 kHz)"
                             );
-                            calibration.push(format!("| {label} | {q} | {w:.3} | {d:.3} |"));
+                            calibration
+                                .push(format!("| {label} | {q} | {gain:+} | {w:.3} | {d:.3} |"));
                         }
-                        None => println!("eq: {label}: no width matches Q {q}"),
+                        None => println!("eq: {label}: no width matches Q {q}, {gain:+} dB"),
                     }
-                    (q, w)
-                })
-                .collect(),
-        };
-        for &rate in &RATES {
-            for &f0 in &F0S {
-                for &q in &QS {
-                    let proc_: Option<Box<dyn Processor>> = match s {
-                        Subject::Gel => match gel_bell(args, cat, f0, q, rate) {
-                            Ok(g) => Some(Box::new(g)),
-                            Err(e) => {
-                                gel_failed.get_or_insert(e);
-                                None
-                            }
-                        },
-                        Subject::Peer {
-                            label,
-                            peer,
-                            controls,
-                            ..
-                        } => match widths
-                            .iter()
-                            .find(|(qq, _)| *qq == q)
-                            .and_then(|(_, w)| *w)
-                            .and_then(|(w, _)| controls(f0, w, GAIN_DB))
-                        {
-                            None => None,
-                            Some(ctl) => {
-                                match world.instantiate(label, &peer.uri, &ctl, rate, BLOCK) {
-                                    Ok(i) => Some(Box::new(i)),
-                                    Err(e) => {
-                                        println!("eq: {label}: {e}");
-                                        None
-                                    }
-                                }
-                            }
-                        },
-                    };
-                    let Some(mut p) = proc_ else {
-                        row.push(None);
-                        continue;
-                    };
-                    let mag = magnitude_db(p.as_mut(), rate);
-                    let dev = deviation(&mag, rate, f0, q, 1);
-                    let (best_q, best_dev) = best_fit(&mag, rate, f0, q);
-                    println!(
-                        "eq: {label:<32} {:>5.1} kHz f0 {:>5.1} kHz Q {q}: {dev:.2} dB \
-                         (best Q {best_q:.2}: {best_dev:.2} dB)",
-                        rate / 1e3,
-                        f0 / 1e3
-                    );
-                    for (i, plot) in PLOTS.iter().enumerate() {
-                        if plot.0 == rate && plot.1 == f0 && plot.2 == q {
-                            let df = rate / FFT_LEN as f64;
-                            let points = (0..400)
-                                .map(|j| 1000.0 * (rate / 2.0 / 1000.0).powf(j as f64 / 399.0))
-                                .map(|f| (f, mag[((f / df).round() as usize).min(mag.len() - 1)]))
-                                .collect();
-                            curves[i].push(Curve {
-                                label: label.clone(),
-                                gel: matches!(s, Subject::Gel),
-                                points,
-                            });
-                        }
-                    }
-                    row.push(Some(Cell {
-                        dev,
-                        best_q,
-                        best_dev,
-                    }));
+                    widths.push(((q, gain), w));
                 }
             }
+        }
+        for case in &all_cases {
+            let (rate, band) = (case.rate, case.band);
+            let proc_: Option<Box<dyn Processor>> = match s {
+                Subject::Gel => match gel_band(args, cat, &band, rate) {
+                    Ok(g) => Some(Box::new(g)),
+                    Err(e) => {
+                        gel_failed.get_or_insert(e);
+                        None
+                    }
+                },
+                Subject::Peer { .. } if band.shape != Shape::Bell => None,
+                Subject::Peer {
+                    label,
+                    peer,
+                    controls,
+                    ..
+                } => match widths
+                    .iter()
+                    .find(|(key, _)| *key == (band.q, band.gain_db))
+                    .and_then(|(_, w)| *w)
+                    .and_then(|(w, _)| controls(band.f0, w, band.gain_db))
+                {
+                    None => None,
+                    Some(ctl) => match world.instantiate(label, &peer.uri, &ctl, rate, BLOCK) {
+                        Ok(i) => Some(Box::new(i)),
+                        Err(e) => {
+                            println!("eq: {label}: {e}");
+                            None
+                        }
+                    },
+                },
+            };
+            let Some(mut p) = proc_ else {
+                row.push(None);
+                continue;
+            };
+            let mag = magnitude_db(p.as_mut(), rate);
+            let dev = deviation(&mag, rate, &band, 1);
+            let (best_q, best_dev) = best_fit(&mag, rate, &band);
+            println!(
+                "eq: {label:<32} {:<10} {:+} dB {:>5.1} kHz f0 {:>5.1} kHz Q {}: {dev:.2} dB \
+                 (best Q {best_q:.2}: {best_dev:.2} dB)",
+                band.shape.gel_name(),
+                band.gain_db,
+                rate / 1e3,
+                band.f0 / 1e3,
+                band.q
+            );
+            for (i, plot) in PLOTS.iter().enumerate() {
+                if band.shape == Shape::Bell
+                    && band.gain_db > 0.0
+                    && plot.0 == rate
+                    && plot.1 == band.f0
+                    && plot.2 == band.q
+                {
+                    let df = rate / FFT_LEN as f64;
+                    let points = (0..400)
+                        .map(|j| 1000.0 * (rate / 2.0 / 1000.0).powf(j as f64 / 399.0))
+                        .map(|f| (f, mag[((f / df).round() as usize).min(mag.len() - 1)]))
+                        .collect();
+                    curves[i].push(Curve {
+                        label: label.clone(),
+                        gel: matches!(s, Subject::Gel),
+                        points,
+                    });
+                }
+            }
+            row.push(Some(Cell {
+                dev,
+                best_q,
+                best_dev,
+            }));
         }
         cells.push(row);
     }
@@ -437,29 +535,35 @@ measured yet: the ±12 dB shelves and 4 kHz bells the issue also names.\n"
             &format!("Gel EQ could not be set up for this measure: {e}"),
         );
     }
-    for (ri, &rate) in RATES.iter().enumerate() {
+    // One table per shape, rate and gain; columns f0 × Q.
+    let per_table = F0S.len() * QS.len();
+    for (t, table_cases) in all_cases.chunks(per_table).enumerate() {
+        let first = table_cases[0];
         let _ = writeln!(
             md,
-            "**{} kHz** — largest deviation in dB (best-fit Q: deviation)\n",
-            rate / 1e3
+            "**{:+} dB {}, {} kHz** — largest deviation in dB (best-fit Q: deviation)\n",
+            first.band.gain_db,
+            first.band.shape.plural(),
+            first.rate / 1e3
         );
         let mut head = String::from("| plugin |");
         let mut rule = String::from("|---|");
-        for &f0 in &F0S {
-            for &q in &QS {
-                let _ = write!(head, " {} kHz Q {q} |", f0 / 1e3);
-                rule.push_str("---:|");
-            }
+        for c in table_cases {
+            let _ = write!(head, " {} kHz Q {} |", c.band.f0 / 1e3, c.band.q);
+            rule.push_str("---:|");
         }
         let _ = writeln!(md, "{head}\n{rule}");
         for (si, s) in list.iter().enumerate() {
+            let row = &cells[si][t * per_table..(t + 1) * per_table];
+            if row.iter().all(Option::is_none) {
+                continue;
+            }
             let label = match s {
                 Subject::Gel => "**Gel EQ**".to_string(),
                 Subject::Peer { label, .. } => label.clone(),
             };
             let mut line = format!("| {label} |");
-            let per_rate = F0S.len() * QS.len();
-            for cell in &cells[si][ri * per_rate..(ri + 1) * per_rate] {
+            for cell in row {
                 match cell {
                     Some(c) => {
                         let _ =
@@ -475,8 +579,9 @@ measured yet: the ±12 dB shelves and 4 kHz bells the issue also names.\n"
     if !calibration.is_empty() {
         let _ = writeln!(
             md,
-            "Width calibration (1 kHz, 48 kHz): the peer's width-control value used for each Q, \
-and the deviation left there.\n\n| plugin | Q | width control | deviation at 1 kHz (dB) |\n|---|---:|---:|---:|\n{}\n",
+            "Width calibration (1 kHz, 48 kHz): the peer's width-control value used for each Q \
+and gain, and the deviation left there.\n\n| plugin | Q | gain (dB) | width control | \
+deviation at 1 kHz (dB) |\n|---|---:|---:|---:|---:|\n{}\n",
             calibration.join("\n")
         );
     }
@@ -538,13 +643,17 @@ fn bell_chart(curves: &[Vec<Curve>], path: &Path) -> Result<(), String> {
             .map_err(|x| e(&x))?;
         chart
             .configure_mesh()
+            // A handful of labels in kHz: plotters' default log-axis labels crowd into each
+            // other between 1 kHz and Nyquist.
+            .x_labels(6)
+            .x_label_formatter(&|f| format!("{:.0}k", f / 1000.0))
             .x_desc("Hz")
             .y_desc("dB")
             .label_style((FONT, 14))
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(|x| e(&x))?;
-        let band = bell(*f0, *q);
+        let band = Band::new(Shape::Bell, *f0, *q, GAINS_DB[0]);
         let proto: Vec<(f64, f64)> = (0..400)
             .map(|j| 1000.0 * (nyq / 1000.0).powf(j as f64 / 399.0))
             .map(|f| (f, analog_magnitude_db(&band, f)))
@@ -590,29 +699,54 @@ mod tests {
     use gel_dsp::eq::{BandType, CutSlope, EqBand};
 
     #[test]
-    fn prototype_matches_gel_dsp_and_the_cookbook_points() {
-        for (f0, q) in [(1000.0, 0.7), (16_000.0, 3.0)] {
-            let b = bell(f0, q);
-            let band = EqBand {
-                kind: BandType::Bell,
-                freq_hz: f0 as f32,
-                gain_db: GAIN_DB as f32,
-                q: q as f32,
-                slope: CutSlope::Db12,
-            };
-            for f in [20.0, 500.0, f0, 15_000.0, 20_000.0] {
-                let ours = analog_magnitude_db(&b, f);
-                let theirs = gel_dsp::eq::analog_magnitude_db(&band, f);
-                assert!(
-                    (ours - theirs).abs() < 1e-4,
-                    "{f0} {q} {f}: {ours} vs {theirs}"
-                );
-            }
-            // G at f0, G/2 at the cookbook's band edges f0·(√(1+1/(4Q²)) ± 1/(2Q)).
-            assert!((analog_magnitude_db(&b, f0) - GAIN_DB).abs() < 1e-12);
-            let (c, r) = (1.0 / (2.0 * q), (1.0 + 1.0 / (4.0 * q * q)).sqrt());
-            for f in [f0 * (r + c), f0 * (r - c)] {
-                assert!((analog_magnitude_db(&b, f) - GAIN_DB / 2.0).abs() < 1e-9);
+    fn prototypes_match_gel_dsp_and_the_cookbook_points() {
+        for shape in Shape::ALL {
+            for (f0, q, gain) in [
+                (1000.0, 0.7, 12.0),
+                (16_000.0, 3.0, -12.0),
+                (4000.0, 0.7, -12.0),
+            ] {
+                let b = Band::new(shape, f0, q, gain);
+                let band = EqBand {
+                    kind: match shape {
+                        Shape::Bell => BandType::Bell,
+                        Shape::LowShelf => BandType::LowShelf,
+                        Shape::HighShelf => BandType::HighShelf,
+                    },
+                    freq_hz: f0 as f32,
+                    gain_db: gain as f32,
+                    q: q as f32,
+                    slope: CutSlope::Db12,
+                };
+                for f in [20.0, 500.0, f0, 15_000.0, 20_000.0] {
+                    let ours = analog_magnitude_db(&b, f);
+                    let theirs = gel_dsp::eq::analog_magnitude_db(&band, f);
+                    assert!(
+                        (ours - theirs).abs() < 1e-4,
+                        "{shape:?} {f0} {q} {f}: {ours} vs {theirs}"
+                    );
+                }
+                match shape {
+                    Shape::Bell => {
+                        // G at f0, G/2 at the cookbook's band edges f0·(√(1+1/(4Q²)) ± 1/(2Q)).
+                        assert!((analog_magnitude_db(&b, f0) - gain).abs() < 1e-12);
+                        let (c, r) = (1.0 / (2.0 * q), (1.0 + 1.0 / (4.0 * q * q)).sqrt());
+                        for f in [f0 * (r + c), f0 * (r - c)] {
+                            assert!((analog_magnitude_db(&b, f) - gain / 2.0).abs() < 1e-9);
+                        }
+                    }
+                    Shape::LowShelf | Shape::HighShelf => {
+                        // G/2 at f0; G far on the shelf side, 0 dB far on the other.
+                        assert!((analog_magnitude_db(&b, f0) - gain / 2.0).abs() < 1e-9);
+                        let (shelf, flat) = if shape == Shape::LowShelf {
+                            (f0 * 1e-4, f0 * 1e4)
+                        } else {
+                            (f0 * 1e4, f0 * 1e-4)
+                        };
+                        assert!((analog_magnitude_db(&b, shelf) - gain).abs() < 1e-3);
+                        assert!(analog_magnitude_db(&b, flat).abs() < 1e-3);
+                    }
+                }
             }
         }
     }
