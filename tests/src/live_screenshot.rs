@@ -17,19 +17,24 @@ const DRAW_DEADLINE: Duration = Duration::from_secs(15);
 /// An editor that drew shows many colours; the bare parent window is one (black).
 const DRAWN_COLOURS: usize = 50;
 
-/// `docs/screenshots/<file_name>` in the workspace.
-pub fn docs_screenshot_path(file_name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("docs")
-        .join("screenshots")
-        .join(file_name)
+/// Where a test's screenshot goes: `target/screenshots/<file_name>`, or the README's
+/// `docs/screenshots/<file_name>` when `GEL_UPDATE_SCREENSHOTS=1` (so a test run leaves the
+/// tracked pictures alone unless asked to refresh them). The folder is created.
+pub fn screenshot_path(file_name: &str) -> PathBuf {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = if std::env::var_os("GEL_UPDATE_SCREENSHOTS").is_some_and(|v| v == "1") {
+        workspace.join("docs").join("screenshots")
+    } else {
+        workspace.join("target").join("screenshots")
+    };
+    std::fs::create_dir_all(&dir).expect("create the screenshot folder");
+    dir.join(file_name)
 }
 
 /// Open `plugin`'s editor (the plugin must already be activated with blocks of at least
 /// `block` frames) in a host-made X11 window, play `input` (one Vec per input channel, looped)
 /// through it at about real time while the editor draws, and save the window to
-/// `docs/screenshots/<file_name>`. Returns `Ok(false)` with the reason printed when there is
+/// [`screenshot_path`]`(file_name)`. Returns `Ok(false)` with the reason printed when there is
 /// no X server, and fails when the editor drew almost nothing.
 pub fn screenshot_with_signal(
     plugin: &mut dyn PluginHost,
@@ -83,7 +88,7 @@ pub fn screenshot_with_signal(
         round += 1;
     };
     x11_parent::write_png(
-        &docs_screenshot_path(file_name),
+        &screenshot_path(file_name),
         grab_width,
         grab_height,
         &rgb,

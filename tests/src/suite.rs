@@ -1014,14 +1014,11 @@ impl Ctx {
             parent.pump(Duration::from_millis(100));
             plugin.idle();
         };
-        let path = workspace_dir()
-            .join("docs")
-            .join("screenshots")
-            .join(format!(
-                "{}-{}.png",
-                kebab(self.bundle),
-                format_name(self.format)
-            ));
+        let path = crate::live_screenshot::screenshot_path(&format!(
+            "{}-{}.png",
+            kebab(self.bundle),
+            format_name(self.format)
+        ));
         x11_parent::write_png(&path, gw, gh, &rgb).expect("write screenshot");
         let colours = x11_parent::distinct_colours(&rgb);
         plugin.close_editor();

@@ -1,5 +1,5 @@
 //! Gel EQ's editor photographed while music-like audio plays through it: a few bands set, the
-//! analyzer showing the input and output spectra. Writes `docs/screenshots/eq.png`; skipped
+//! analyzer showing the input and output spectra. Writes `eq.png` (see `live_screenshot::screenshot_path`); skipped
 //! without an X server (start `Xvfb :99` and set `DISPLAY=:99`).
 
 use gel_host_tests::{load, set_by_text as set, signals, Format};
@@ -94,6 +94,9 @@ fn editor_screenshot_with_bands_and_analyzer() {
     )
     .expect("editor screenshot");
     if drawn {
-        println!("wrote docs/screenshots/eq.png");
+        println!(
+            "wrote {}",
+            gel_host_tests::live_screenshot::screenshot_path("eq.png").display()
+        );
     }
 }

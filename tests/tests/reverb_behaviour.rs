@@ -303,8 +303,7 @@ fn editor_screenshot_with_signal() {
         p.idle();
     }
     let (gw, gh, rgb) = parent.grab().expect("grab");
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots/gel-reverb.png");
+    let path = gel_host_tests::live_screenshot::screenshot_path("gel-reverb.png");
     x11_parent::write_png(&path, gw, gh, &rgb).expect("write png");
     p.close_editor();
     parent.pump(Duration::from_millis(100));
