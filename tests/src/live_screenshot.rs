@@ -87,12 +87,7 @@ pub fn screenshot_with_signal(
         plugin.idle();
         round += 1;
     };
-    x11_parent::write_png(
-        &screenshot_path(file_name),
-        grab_width,
-        grab_height,
-        &rgb,
-    )?;
+    x11_parent::write_png(&screenshot_path(file_name), grab_width, grab_height, &rgb)?;
     plugin.close_editor();
     parent.pump(Duration::from_millis(100));
     plugin.idle();
