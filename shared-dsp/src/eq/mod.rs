@@ -8,14 +8,15 @@
 //! * [`design`]: one biquad per analog section, poles matched by impulse
 //!   invariance and the magnitude fitted by (re-weighted) linear least squares
 //!   on `|H|²` (Vicanek 2016 basis; Sanathanan–Koerner when the poles must
-//!   move too), spectral factorisation to minimum phase.
+//!   move too), spectral factorisation to minimum phase; a bell or shelf
+//!   that one biquad cannot follow near Nyquist becomes two, fitted jointly.
 //! * [`section`]: the runtime form while coefficients move — each biquad
 //!   mapped onto a TPT SVF with output mixing (modulation-friendly), two
 //!   `f64` lanes.
 //! * [`cascade`]: the runtime form while they stand still — DF2T sections in
 //!   `f64`, run as a wavefront (AVX2/FMA lanes = 2 channels × 2 sections,
 //!   runtime-detected, scalar fallback).
-//! * [`bank`]: [`EqSectionBank`], 16 bands × up to 8 sections, per-band
+//! * [`bank`]: [`EqSectionBank`], 16 bands × up to 9 sections, per-band
 //!   placement (stereo, left, right, mid, side), coefficient ramps per
 //!   block, inactive bands cost nothing.
 //!
@@ -147,8 +148,18 @@ impl Default for EqBand {
 /// correction section (see [`DigitalBand::design`]).
 pub const MAX_DIGITAL_SECTIONS: usize = MAX_SECTIONS + 1;
 
-/// Grid error (dB) above which a band gets a correction section.
+/// Grid error (dB) above which a band of several sections (cuts), or of one
+/// section with pinned zeros, gets a correction section.
 pub const CORRECTION_THRESHOLD_DB: f64 = 0.02;
+
+/// Grid error (dB) of its single fitted section above which a bell, shelf or
+/// tilt band is fitted as two sections jointly. Measured over 60 000 random
+/// settings (±24 dB, Q 0.1–10, f0 20 Hz–16 kHz; 44.1, 48, 96 kHz) the bands
+/// then follow the analog curve within 0.161 dB from 20 Hz to 20 kHz (the
+/// dense error of a single section exceeds its grid error by ≈ 0.01 dB at
+/// most); 3–5 % of them need the second section at 44.1/48 kHz, 0.05 % at
+/// 96 kHz.
+pub const PAIR_THRESHOLD_DB: f64 = 0.15;
 
 /// The digital sections of one band.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -159,10 +170,17 @@ pub struct DigitalBand {
 
 impl DigitalBand {
     /// Designs `band` with `designer` (real-time safe; cost ≈ one fit per
-    /// section): one fitted biquad per analog section; if the cascade still
-    /// deviates by more than [`CORRECTION_THRESHOLD_DB`] on the fit grid
-    /// (broad or resonant bands near Nyquist), one more biquad fitted to the
-    /// remaining error (a 4th-order fit of a 2nd-order prototype).
+    /// section): one fitted biquad per analog section, then (see the
+    /// [`design`] module docs)
+    ///
+    /// * bell, shelves, tilt: if the biquad deviates by more than
+    ///   [`PAIR_THRESHOLD_DB`] on the fit grid (near Nyquist, resonant
+    ///   shelves), the band becomes **two** biquads fitted jointly
+    ///   ([`SectionDesigner::design_pair`], a 4th-order fit of the
+    ///   2nd-order prototype); otherwise it stays one;
+    /// * other types: if the cascade deviates by more than
+    ///   [`CORRECTION_THRESHOLD_DB`], one more biquad fitted to the
+    ///   remaining error ([`SectionDesigner::design_correction`]).
     pub fn design(designer: &SectionDesigner, band: &EqBand) -> Self {
         let proto = AnalogPrototype::new(band);
         let mut d = Self {
@@ -176,6 +194,23 @@ impl DigitalBand {
             worst = worst.max(err);
         }
         d.len = proto.sections().len();
+        let gain_kind = matches!(
+            band.kind,
+            BandType::Bell | BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf
+        );
+        if gain_kind {
+            // One section (a 0 dB band has none): either it is close
+            // enough, or the band becomes two sections fitted jointly.
+            if let ([sec], true) = (proto.sections(), worst > PAIR_THRESHOLD_DB) {
+                if let Some((pair, err)) = designer.design_pair(sec, proto.f0, &d.sections[0]) {
+                    if err < worst {
+                        d.sections[..2].copy_from_slice(&pair);
+                        d.len = 2;
+                    }
+                }
+            }
+            return d;
+        }
         if worst > CORRECTION_THRESHOLD_DB {
             if let Some((bq, _, _)) =
                 designer.design_correction(proto.sections(), proto.f0, d.sections())

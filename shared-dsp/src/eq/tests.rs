@@ -71,9 +71,12 @@ const BELL_SHELF: [BandType; 4] = [
 #[test]
 fn bells_follow_analog_up_to_16k() {
     // Issue 4 target: ≤ 0.25 dB for ±12 dB, Q 0.3–10, f0 ≤ 16 kHz;
-    // ≤ 1 dB up to ±24 dB and Q 0.1. Measured: 48 kHz 0.19 dB, 44.1 kHz
-    // 0.256 dB (f0 8 kHz, Q 0.7) — 6 mdB over the target, asserted at 0.27.
-    for (fs, tol12) in [(48_000.0, 0.25), (44_100.0, 0.27)] {
+    // ≤ 1 dB up to ±24 dB and Q 0.1. Measured (bells near Nyquist become
+    // two jointly fitted sections, see `design`): ±12 dB 0.151 dB at
+    // 44.1 kHz (f0 8 kHz, Q 0.3), 0.144 dB at 48 kHz; ±24 dB 0.138 / 0.125
+    // dB. One section only, before: 0.256 / 0.189 dB and 0.401 / 0.334 dB.
+    // Both asserted at 0.25 dB.
+    for fs in [44_100.0, 48_000.0] {
         let (e, b) = worst(
             &[BandType::Bell],
             fs,
@@ -82,7 +85,7 @@ fn bells_follow_analog_up_to_16k() {
             &F0_SET,
         );
         println!("bell ±12 @ {fs}: {e:.3} dB ({b:?})");
-        assert!(e < tol12, "{fs}: {e} {b:?}");
+        assert!(e < 0.25, "{fs}: {e} {b:?}");
         let (e, b) = worst(
             &[BandType::Bell],
             fs,
@@ -91,37 +94,64 @@ fn bells_follow_analog_up_to_16k() {
             &F0_SET,
         );
         println!("bell ±24 @ {fs}: {e:.3} dB ({b:?})");
-        assert!(e < 1.0, "{fs}: {e} {b:?}");
+        assert!(e < 0.25, "{fs}: {e} {b:?}");
     }
 }
 
 #[test]
 fn shelves_follow_analog_up_to_16k() {
-    // Non-resonant shelves (Q ≤ 0.7): within the 0.25 dB / 1 dB targets.
-    // Resonant shelves (Q 3–10) near Nyquist are NOT within target (see
-    // the report table): bounded here at 2 dB so a regression shows.
+    // Low, high and tilt shelves, same targets as the bells. Measured
+    // (44.1 / 48 kHz): Q ≤ 0.7 ±12 dB 0.082 / 0.135 dB, ±24 dB 0.139 /
+    // 0.126 dB; resonant (Q 3–10) ±12 dB 0.147 / 0.147 dB, ±24 dB 0.118 /
+    // 0.145 dB. One section only, before: Q ≤ 0.7 0.118 / 0.178 and 0.197 /
+    // 0.281 dB; resonant 1.32 / 0.89 dB and 1.64 / 0.84 dB (f0 8–16 kHz).
+    // All asserted at 0.25 dB.
     let kinds = &BELL_SHELF[1..];
     for fs in [44_100.0, 48_000.0] {
-        let (e, b) = worst(kinds, fs, &[-12.0, -6.0, 6.0, 12.0], &[0.3, 0.7], &F0_SET);
-        println!("shelf ±12 Q≤0.7 @ {fs}: {e:.3} dB ({b:?})");
-        assert!(e < 0.25, "{fs}: {e} {b:?}");
-        let (e, b) = worst(kinds, fs, &[-24.0, 24.0], &[0.1, 0.3, 0.7], &F0_SET);
-        println!("shelf ±24 Q≤0.7 @ {fs}: {e:.3} dB ({b:?})");
-        assert!(e < 1.0, "{fs}: {e} {b:?}");
-        let (e, b) = worst(
-            kinds,
-            fs,
-            &[-24.0, -12.0, 12.0, 24.0],
-            &[3.0, 10.0],
-            &F0_SET,
-        );
-        println!("shelf resonant Q 3–10 @ {fs}: {e:.3} dB ({b:?})");
-        assert!(e < 2.0, "{fs}: {e} {b:?}");
-        // Below 8 kHz the resonant ones are within 0.25 dB at ±12.
-        let (e, b) = worst(kinds, fs, &[-12.0, 12.0], &[3.0, 10.0], &[1000.0, 4000.0]);
-        println!("shelf resonant ≤ 4 kHz @ {fs}: {e:.3} dB ({b:?})");
-        assert!(e < 0.25, "{fs}: {e} {b:?}");
+        for (name, gains, qs) in [
+            (
+                "Q≤0.7 ±12",
+                &[-12.0f32, -6.0, 6.0, 12.0][..],
+                &[0.3f32, 0.7][..],
+            ),
+            ("Q≤0.7 ±24", &[-24.0, 24.0][..], &[0.1, 0.3, 0.7][..]),
+            (
+                "Q 3–10 ±12",
+                &[-12.0, -6.0, 6.0, 12.0][..],
+                &[3.0, 10.0][..],
+            ),
+            ("Q 3–10 ±24", &[-24.0, 24.0][..], &[3.0, 10.0][..]),
+        ] {
+            let (e, b) = worst(kinds, fs, gains, qs, &F0_SET);
+            println!("shelf {name} @ {fs}: {e:.3} dB ({b:?})");
+            assert!(e < 0.25, "{fs}: {e} {b:?}");
+        }
     }
+}
+
+#[test]
+fn two_sections_only_where_needed() {
+    // A bell or shelf keeps one section unless one cannot follow the
+    // analog curve: mid-band settings and every band at 96 kHz stay single.
+    for kind in BELL_SHELF {
+        for fs in [44_100.0, 48_000.0, 96_000.0] {
+            for f0 in [100.0f32, 1000.0, 3000.0] {
+                for q in [0.7f32, 3.0] {
+                    let d = DigitalBand::design(&SectionDesigner::new(fs), &band(kind, f0, 6.0, q));
+                    assert_eq!(d.sections().len(), 1, "{kind:?} {f0} q {q} @ {fs}");
+                }
+            }
+        }
+        let d = DigitalBand::design(
+            &SectionDesigner::new(96_000.0),
+            &band(kind, 12_000.0, 12.0, 0.7),
+        );
+        assert_eq!(d.sections().len(), 1, "{kind:?} 12 kHz @ 96 kHz");
+    }
+    // A resonant shelf near Nyquist needs two.
+    let b = band(BandType::TiltShelf, 8000.0, -12.0, 10.0);
+    let d = DigitalBand::design(&SectionDesigner::new(44_100.0), &b);
+    assert_eq!(d.sections().len(), 2);
 }
 
 /// Max deviation of a cut in its pass and transition band (analog response
@@ -276,6 +306,9 @@ fn processed_sines_match_design_and_analog() {
         ),
         (44_100.0, BandType::Bell, 1000.0, -24.0, 3.0, 1000.0),
         (48_000.0, BandType::HighCut, 18_000.0, 0.0, 0.707, 12_000.0),
+        // Two sections (a resonant shelf near Nyquist).
+        (44_100.0, BandType::TiltShelf, 8000.0, -12.0, 10.0, 7500.0),
+        (48_000.0, BandType::LowShelf, 16_000.0, 12.0, 10.0, 18_000.0),
     ] {
         let mut bank = EqSectionBank::new();
         bank.prepare(fs as f32, 256);
@@ -287,7 +320,11 @@ fn processed_sines_match_design_and_analog() {
         let (l, r) = run_bank(&mut bank, &x, 256);
         let got = tone_db(&l, fs as usize / 4, f, fs, 0.25);
         assert_eq!(l, r);
-        let design = bank.band_design(0).unwrap().magnitude_db(f, fs);
+        let d = bank.band_design(0).unwrap();
+        if q == 10.0 {
+            assert_eq!(d.sections().len(), 2, "{kind:?} {f0} @ {fs}");
+        }
+        let design = d.magnitude_db(f, fs);
         let analog = analog_magnitude_db(&b, f);
         println!(
             "{kind:?} {f0} @ {fs}, tone {f}: {got:.4} dB, design {design:.4}, analog {analog:.4}"
@@ -295,6 +332,48 @@ fn processed_sines_match_design_and_analog() {
         assert!((got - design).abs() < 0.01, "{got} vs {design}");
         assert!((got - analog).abs() < 0.25, "{got} vs {analog}");
     }
+}
+
+#[test]
+fn two_section_band_settles_and_moves_in_the_bank() {
+    // While the band moves it runs the closed form (one section); once it
+    // has stood still, `process` swaps in the joint two-section fit (the
+    // second section fades in); when it moves again the second one fades
+    // out. Each time the output follows the band's current design.
+    let fs = 44_100.0;
+    let block = 64;
+    let f = 12_000.0;
+    let x = sine(f, fs, 0.25, fs as usize / 2);
+    let mut bank = EqSectionBank::new();
+    bank.prepare(fs as f32, block);
+    let b = band(BandType::TiltShelf, 8000.0, -12.0, 10.0);
+    bank.set_band(0, b, Placement::Stereo);
+    assert_eq!(bank.band_design(0).unwrap().sections().len(), 1);
+    let (l, r) = run_bank(&mut bank, &x, block);
+    assert_eq!(l, r);
+    let d = *bank.band_design(0).unwrap();
+    assert_eq!(d.sections().len(), 2);
+    let got = tone_db(&l, x.len() / 2, f, fs, 0.25);
+    let analog = analog_magnitude_db(&b, f);
+    println!(
+        "settled: {got:.4} dB, design {:.4}, analog {analog:.4}",
+        d.magnitude_db(f, fs)
+    );
+    assert!((got - d.magnitude_db(f, fs)).abs() < 0.01, "{got}");
+    assert!((got - analog).abs() < 0.25, "{got} vs {analog}");
+    // Moves: one section again.
+    bank.set_band(
+        0,
+        band(BandType::TiltShelf, 9000.0, -12.0, 10.0),
+        Placement::Stereo,
+    );
+    let d = *bank.band_design(0).unwrap();
+    assert_eq!(d.sections().len(), 1);
+    let (l, _) = run_bank(&mut bank, &x[..1024], block);
+    assert!(l.iter().all(|v| v.is_finite()));
+    let got = tone_db(&l, 512, f, fs, 0.25);
+    println!("moving: {got:.4} dB, design {:.4}", d.magnitude_db(f, fs));
+    assert!((got - d.magnitude_db(f, fs)).abs() < 0.01, "{got}");
 }
 
 /// Largest |second difference| of `y[from..]`.
