@@ -43,7 +43,17 @@ pub fn bench_chart(rows: &[Row], seconds: f64, path: &Path) -> Result<(), String
         }
         lines.push(Some(r));
     }
-    let w = 1100i32;
+    // The label column is as wide as the longest label (measured in the chart's font), so a
+    // long setting description never runs into its bar.
+    let label_font = (FONT, 16).into_font();
+    let widest = rows
+        .iter()
+        .filter_map(|r| label_font.box_size(&r.label).ok())
+        .map(|(tw, _)| tw as i32)
+        .max()
+        .unwrap_or(300);
+    let label_w = (24 + widest + 24).max(470);
+    let w = label_w + 630;
     let h = 70 + row_h * lines.len() as i32 + 20;
     let root = BitMapBackend::new(path, (w as u32, h as u32)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
@@ -56,7 +66,6 @@ pub fn bench_chart(rows: &[Row], seconds: f64, path: &Path) -> Result<(), String
         (FONT, 22).into_font().color(&BLACK),
     ))
     .map_err(err)?;
-    let label_w = 470;
     let bar_max = (w - label_w - 130) as f64;
     let max = rows
         .iter()
@@ -99,7 +108,7 @@ pub fn bench_chart(rows: &[Row], seconds: f64, path: &Path) -> Result<(), String
                 root.draw(&Text::new(
                     r.label.clone(),
                     (24, y + 6),
-                    (FONT, 16).into_font().color(&BLACK),
+                    label_font.color(&BLACK),
                 ))
                 .map_err(err)?;
                 root.draw(&Rectangle::new(
