@@ -334,6 +334,11 @@ fn best_fit(mag: &[f64], rate: f64, band: &Band) -> (f64, f64) {
     (fine, deviation(mag, rate, &with_q(fine), 1))
 }
 
+/// A (Q, gain dB) pair a peer's width control is calibrated for.
+type QGain = (f64, f64);
+/// A calibrated width-control value and the deviation left at 1 kHz.
+type Calibration = (f64, f64);
+
 /// One measured case.
 #[derive(Clone, Copy, Debug)]
 struct Case {
@@ -428,7 +433,7 @@ is not calibrated yet.\n"
             Subject::Peer { label, .. } => label.clone(),
         };
         // Peers: the width-control value that matches each (Q, gain) at 1 kHz (see `calibrate`).
-        let mut widths: Vec<((f64, f64), Option<(f64, f64)>)> = Vec::new();
+        let mut widths: Vec<(QGain, Option<Calibration>)> = Vec::new();
         if let Subject::Peer {
             label,
             peer,
