@@ -185,6 +185,7 @@ lilv_api! {
     lilv_port_has_property: fn(*const Plugin, *const Port, *const Node) -> bool;
     lilv_port_get_index: fn(*const Plugin, *const Port) -> u32;
     lilv_plugin_instantiate: fn(*const Plugin, f64, *const *const Lv2Feature) -> *mut LilvInstance;
+    lilv_instance_free: fn(*mut LilvInstance);
 }
 
 /// The lilv world: every LV2 bundle on the system, loaded once.
@@ -420,6 +421,7 @@ impl Lv2World {
         let t_seq = map_str("http://lv2plug.in/ns/ext/atom#Sequence");
         let t_chunk = map_str("http://lv2plug.in/ns/ext/atom#Chunk");
         Ok(Lv2Plugin {
+            instance_free: api.lilv_instance_free,
             label: label.to_string(),
             shared,
             control_index,
@@ -557,6 +559,8 @@ struct Instance {
 /// One peer plugin, ready to process stereo blocks.
 pub struct Lv2Plugin {
     label: String,
+    /// lilv's `lilv_instance_free` (the world, and so the library, outlives every plugin).
+    instance_free: unsafe extern "C" fn(*mut LilvInstance),
     // Drop order: instances first (they point into `_shared`).
     instances: Vec<Instance>,
     shared: Box<Lv2Shared>,
@@ -573,17 +577,17 @@ pub struct Lv2Plugin {
 impl Drop for Lv2Plugin {
     fn drop(&mut self) {
         for inst in &self.instances {
-            // SAFETY: the instance is alive until lilv_instance_free; freed via the world's lib,
-            // which the caller keeps loaded (the world outlives every plugin in main).
+            // SAFETY: the instance is alive until lilv_instance_free, called once here through
+            // the world's library, which the caller keeps loaded (the world outlives every
+            // plugin in main). Freeing matters: the EQ calibration instantiates thousands.
             unsafe {
                 let desc = &*(*inst.raw).descriptor;
                 if let Some(deactivate) = desc.deactivate {
                     deactivate((*inst.raw).handle);
                 }
+                (self.instance_free)(inst.raw);
             }
         }
-        // lilv_instance_free needs the Api; plugins are few and live until the process exits,
-        // so the instances are deliberately leaked rather than freed without it.
     }
 }
 
