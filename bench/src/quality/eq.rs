@@ -13,8 +13,8 @@
 //! They are written out here on purpose rather than taken from gel-dsp: the yardstick must not
 //! share code with the plugin it measures (a unit test below checks the two agree).
 //!
-//! Peers are measured on the bells; the shelves are measured for Gel EQ only (each peer's shelf
-//! width control follows its own convention, and calibrating those is not done yet).
+//! Peers are calibrated first (their width and, for shelves, frequency conventions differ; see
+//! `calibrate`), then measured with that setting at every f0 and rate.
 //!
 //! Measure: the plugin's impulse response (65 536 samples after 0.5 s of silence, so parameter
 //! smoothing has settled), its magnitude by realfft, compared bin by bin from 20 Hz to 20 kHz
@@ -46,8 +46,9 @@ const FFT_LEN: usize = 65_536;
 const WARM_UP_S: f64 = 0.5;
 const IMPULSE: f32 = 0.25;
 
-/// LV2 controls for a bell at (f0, width control value, gain dB); None if out of the plugin's range.
-type BellControls<'a> = dyn Fn(f64, f64, f64) -> Option<Vec<(String, f32)>> + 'a;
+/// LV2 controls for a band of `Shape` at (f0, width control value, gain dB); None if the plugin
+/// has no such band or cannot set that f0.
+type BandControls<'a> = dyn Fn(Shape, f64, f64, f64) -> Option<Vec<(String, f32)>> + 'a;
 
 /// One plugin (or plugin mode) measured for every case.
 enum Subject<'a> {
@@ -57,7 +58,7 @@ enum Subject<'a> {
         peer: &'a Peer,
         /// Controls for a bell at (f0, width control value, gain dB); None if the plugin cannot
         /// set that f0.
-        controls: Box<BellControls<'a>>,
+        controls: Box<BandControls<'a>>,
         /// Range of the width control (searched on a log scale when calibrating).
         width_range: (f64, f64),
     },
@@ -83,10 +84,16 @@ fn subjects(peers: &[Peer], gel_built: bool) -> Vec<Subject<'_>> {
             s.push(Subject::Peer {
                 label: format!("LSP Para EQ, {name}"),
                 peer: p,
-                controls: Box::new(move |f, w, g| {
+                controls: Box::new(move |shape, f, w, g| {
+                    // Filter types: 1 Bell, 3 Hi-shelf, 5 Lo-shelf (the plugin's TTL).
+                    let kind = match shape {
+                        Shape::Bell => 1.0,
+                        Shape::HighShelf => 3.0,
+                        Shape::LowShelf => 5.0,
+                    };
                     Some(vec![
                         c("mode", 0.0),
-                        c("ft_0", 1.0),
+                        c("ft_0", kind),
                         c("fm_0", mode as f64),
                         c("s_0", 0.0),
                         c("f_0", f),
@@ -101,45 +108,63 @@ fn subjects(peers: &[Peer], gel_built: bool) -> Vec<Subject<'_>> {
     if let Some(p) = peer_by_name(peers, "x42_fil4_stereo") {
         // Section 4 is the one that reaches 20 kHz; the others stay at 0 dB (exactly flat).
         s.push(Subject::Peer {
-            label: "x42 fil4 (section 4)".into(),
+            label: "x42 fil4".into(),
             peer: p,
-            controls: Box::new(|f, w, g| {
-                Some(vec![
-                    c("sec4", 1.0),
-                    c("freq4", f),
-                    c("gain4", g),
-                    c("q4", w),
-                ])
+            controls: Box::new(|shape, f, w, g| {
+                Some(match shape {
+                    Shape::Bell => vec![c("sec4", 1.0), c("freq4", f), c("gain4", g), c("q4", w)],
+                    Shape::LowShelf => {
+                        vec![c("LSsec", 1.0), c("LSfreq", f), c("LSgain", g), c("LSq", w)]
+                    }
+                    Shape::HighShelf => {
+                        vec![c("HSsec", 1.0), c("HSfreq", f), c("HSgain", g), c("HSq", w)]
+                    }
+                })
             }),
             width_range: (0.0625, 4.0),
         });
     }
     if let Some(p) = peer_by_name(peers, "calf_eq8") {
         s.push(Subject::Peer {
-            label: "Calf Equalizer 8 band (peak 1)".into(),
+            label: "Calf Equalizer 8 band".into(),
             peer: p,
-            controls: Box::new(|f, w, g| {
-                Some(vec![
+            controls: Box::new(|shape, f, w, g| {
+                let band = match shape {
+                    Shape::Bell => "p1",
+                    Shape::LowShelf => "ls",
+                    Shape::HighShelf => "hs",
+                };
+                let mut v = vec![
                     c("hp_active", 0.0),
                     c("lp_active", 0.0),
                     c("ls_active", 0.0),
                     c("hs_active", 0.0),
-                    c("p1_active", 1.0),
-                    c("p1_freq", f),
-                    (String::from("p1_level"), db_to_lin(g)),
-                    c("p1_q", w),
-                ])
+                    c("p1_active", 0.0),
+                ];
+                v.retain(|(sym, _)| !sym.starts_with(band));
+                v.extend([
+                    c(&format!("{band}_active"), 1.0),
+                    c(&format!("{band}_freq"), f),
+                    (format!("{band}_level"), db_to_lin(g)),
+                    c(&format!("{band}_q"), w),
+                ]);
+                Some(v)
             }),
             width_range: (0.1, 100.0),
         });
     }
     if let Some(p) = peer_by_name(peers, "zam_eq2_x2mono") {
         s.push(Subject::Peer {
-            label: "ZamEQ2 (peak 1)".into(),
+            label: "ZamEQ2".into(),
             peer: p,
-            // Its frequency control ends at 14 kHz.
-            controls: Box::new(|f, w, g| {
-                (f <= 14_000.0).then(|| vec![c("boost1", g), c("f1", f), c("bw1", w)])
+            // Its frequency controls end at 14 kHz; its shelves have no width control (the
+            // width value is ignored for them).
+            controls: Box::new(|shape, f, w, g| {
+                (f <= 14_000.0).then(|| match shape {
+                    Shape::Bell => vec![c("boost1", g), c("f1", f), c("bw1", w)],
+                    Shape::LowShelf => vec![c("boostl", g), c("fl", f)],
+                    Shape::HighShelf => vec![c("boosth", g), c("fh", f)],
+                })
             }),
             width_range: (0.1, 6.0),
         });
@@ -152,47 +177,74 @@ fn subjects(peers: &[Peer], gel_built: bool) -> Vec<Subject<'_>> {
 const CAL_F0: f64 = 1000.0;
 const CAL_RATE: f64 = 48_000.0;
 
-/// The width-control value whose 1 kHz / 48 kHz bell follows the prototype of Q `q` best
-/// (least largest deviation): a log grid over the control's range, then a finer one around the
-/// best point. Returns (value, deviation there).
+/// What a peer is set to for a wanted (shape, Q, gain): its width-control value, and the factor
+/// its frequency control is set off by (1 for bells; shelves may define their frequency at the
+/// corner instead of at the half-gain point RBJ uses).
+#[derive(Clone, Copy, Debug)]
+struct Calibration {
+    width: f64,
+    freq_factor: f64,
+    /// Largest deviation left at 1 kHz, 48 kHz (dB).
+    deviation_db: f64,
+}
+
+/// Frequency factors searched for shelves.
+const FREQ_FACTOR_RANGE: (f64, f64) = (0.5, 2.0);
+
+/// The setting whose 1 kHz / 48 kHz band follows the prototype of `(shape, q, gain)` best
+/// (least largest deviation). Bells: a log grid over the width control's range, then finer
+/// ones around the best point. Shelves: the same on width and frequency factor alternately
+/// (coordinate search, three rounds).
 fn calibrate(
     world: &lv2::Lv2World,
     label: &str,
     peer: &Peer,
-    controls: &BellControls<'_>,
+    controls: &BandControls<'_>,
     (lo, hi): (f64, f64),
-    q: f64,
-    gain_db: f64,
-) -> Option<(f64, f64)> {
-    let target = |q| Band::new(Shape::Bell, CAL_F0, q, gain_db);
-    let mut eval = |w: f64| -> Option<f64> {
-        let ctl = controls(CAL_F0, w, gain_db)?;
+    (shape, q, gain_db): (Shape, f64, f64),
+) -> Option<Calibration> {
+    let target = Band::new(shape, CAL_F0, q, gain_db);
+    let measure = |w: f64, k: f64, step: usize| -> Option<f64> {
+        let ctl = controls(shape, CAL_F0 * k, w, gain_db)?;
         let mut p = world
             .instantiate(label, &peer.uri, &ctl, CAL_RATE, BLOCK)
             .ok()?;
         let mag = magnitude_db(&mut p, CAL_RATE);
-        Some(deviation(&mag, CAL_RATE, &target(q), 8))
+        Some(deviation(&mag, CAL_RATE, &target, step))
     };
-    let grid = |eval: &mut dyn FnMut(f64) -> Option<f64>, a: f64, b: f64, n: usize| {
+    // Best point of `eval` on a log grid of n + 1 points over [a, b].
+    let grid = |eval: &dyn Fn(f64) -> Option<f64>, a: f64, b: f64, n: usize| {
         (0..=n)
             .map(|i| a * (b / a).powf(i as f64 / n as f64))
-            .filter_map(|w| eval(w).map(|d| (w, d)))
+            .filter_map(|x| eval(x).map(|d| (x, d)))
             .fold(None, |best: Option<(f64, f64)>, x| match best {
                 Some(b) if b.1 <= x.1 => Some(b),
                 _ => Some(x),
             })
     };
-    let (w0, _) = grid(&mut eval, lo, hi, 40)?;
-    let step = (hi / lo).powf(1.0 / 40.0);
-    let (w1, _) = grid(&mut eval, (w0 / step).max(lo), (w0 * step).min(hi), 12)?;
-    let step = step.powf(1.0 / 6.0);
-    let (w2, _) = grid(&mut eval, (w1 / step).max(lo), (w1 * step).min(hi), 8)?;
-    let ctl = controls(CAL_F0, w2, gain_db)?;
-    let mut p = world
-        .instantiate(label, &peer.uri, &ctl, CAL_RATE, BLOCK)
-        .ok()?;
-    let mag = magnitude_db(&mut p, CAL_RATE);
-    Some((w2, deviation(&mag, CAL_RATE, &target(q), 1)))
+    // Coarse, then two finer grids around the best point, within [lo, hi].
+    let search = |eval: &dyn Fn(f64) -> Option<f64>, lo: f64, hi: f64| -> Option<f64> {
+        let (x0, _) = grid(eval, lo, hi, 40)?;
+        let step = (hi / lo).powf(1.0 / 40.0);
+        let (x1, _) = grid(eval, (x0 / step).max(lo), (x0 * step).min(hi), 12)?;
+        let step = step.powf(1.0 / 6.0);
+        let (x2, _) = grid(eval, (x1 / step).max(lo), (x1 * step).min(hi), 8)?;
+        Some(x2)
+    };
+    let mut k = 1.0;
+    let mut w = search(&|w| measure(w, k, 8), lo, hi)?;
+    if shape != Shape::Bell {
+        let (k_lo, k_hi) = FREQ_FACTOR_RANGE;
+        for _ in 0..3 {
+            k = search(&|k| measure(w, k, 8), k_lo, k_hi)?;
+            w = search(&|w| measure(w, k, 8), lo, hi)?;
+        }
+    }
+    Some(Calibration {
+        width: w,
+        freq_factor: k,
+        deviation_db: measure(w, k, 1)?,
+    })
 }
 
 /// Gel EQ with band 1 as `band`, everything else off.
@@ -334,10 +386,8 @@ fn best_fit(mag: &[f64], rate: f64, band: &Band) -> (f64, f64) {
     (fine, deviation(mag, rate, &with_q(fine), 1))
 }
 
-/// A (Q, gain dB) pair a peer's width control is calibrated for.
-type QGain = (f64, f64);
-/// A calibrated width-control value and the deviation left at 1 kHz.
-type Calibration = (f64, f64);
+/// A (shape, Q, gain dB) a peer is calibrated for.
+type Wanted = (Shape, f64, f64);
 
 /// One measured case.
 #[derive(Clone, Copy, Debug)]
@@ -398,18 +448,18 @@ s-domain forms): peaking `H(s) = (s² + (A/Q)s + 1)/(s² + s/(AQ) + 1)`, low she
 impulse response ({FFT_LEN} samples, after {WARM_UP_S} s of silence) through realfft; the figure \
 is the largest |measured − prototype| in dB over every bin from 20 Hz to 20 kHz.\n\n\
 Width conventions differ (x42 fil4 and ZamEQ2 take a bandwidth, LSP's RLC modes scale Q their \
-own way, some peers narrow a cut's width), so each peer's width control is first \
-**calibrated** for each Q and gain: the value whose 1 kHz bell at 48 kHz follows the prototype \
-best (searched over the control's whole range; table below), then used unchanged at every f0 \
-and rate. What remains at high f0 is the design's own error (cramping near Nyquist). Gel EQ is \
+own way, some peers narrow a cut's width), so each peer is first **calibrated** for each shape, \
+Q and gain: the setting whose 1 kHz band at 48 kHz follows the prototype best (searched over \
+the control's whole range; table below), then used unchanged at every f0 and rate. What remains at high f0 is the design's own error (cramping near Nyquist). Gel EQ is \
 not calibrated: its Q is the prototype's Q. In brackets: the Q of the prototype the measured \
 curve fits best and the deviation from that one (a curve that only narrows or widens scores \
 well there; one that loses its shape does not).\n\n\
 LSP: the RLC modes (BT = bilinear, MT = matched-z) and APO (DR); its BWC and LRX modes are \
 other bell families, 2–15 dB from this prototype even at 1 kHz. x42 fil4: section 4 (the one \
-reaching 20 kHz). Calf: peak 1. ZamEQ2: peak 1 (its frequency ends at 14 kHz: \"–\"). Shelves \
-are measured for Gel EQ only: each peer's shelf width control follows its own convention and \
-is not calibrated yet.\n"
+reaching 20 kHz) and its shelf sections. Calf: peak 1 and its shelves. ZamEQ2: peak 1 and its \
+shelves (its frequencies end at 14 kHz: \"–\"; its shelves have no width control). Shelves are \
+calibrated on the frequency control too (a factor of 0.5–2 on f0): some plugins name a shelf by \
+its corner rather than by the half-gain point the RBJ prototype uses.\n"
     );
     let Some(world) = world else {
         say(md, "No LV2 host: EQ peers not measured.");
@@ -432,8 +482,8 @@ is not calibrated yet.\n"
             Subject::Gel => "Gel EQ".to_string(),
             Subject::Peer { label, .. } => label.clone(),
         };
-        // Peers: the width-control value that matches each (Q, gain) at 1 kHz (see `calibrate`).
-        let mut widths: Vec<(QGain, Option<Calibration>)> = Vec::new();
+        // Peers: the setting that matches each (shape, Q, gain) at 1 kHz (see `calibrate`).
+        let mut settings: Vec<(Wanted, Option<Calibration>)> = Vec::new();
         if let Subject::Peer {
             label,
             peer,
@@ -441,21 +491,37 @@ is not calibrated yet.\n"
             width_range,
         } = s
         {
-            for gain in GAINS_DB {
-                for q in QS {
-                    let w = calibrate(world, label, peer, controls.as_ref(), *width_range, q, gain);
-                    match w {
-                        Some((w, d)) => {
-                            println!(
-                                "eq: {label}: Q {q}, {gain:+} dB ↔ width control {w:.3} \
-                                 ({d:.3} dB at 1 kHz)"
-                            );
-                            calibration
-                                .push(format!("| {label} | {q} | {gain:+} | {w:.3} | {d:.3} |"));
+            for shape in Shape::ALL {
+                for gain in GAINS_DB {
+                    for q in QS {
+                        let wanted = (shape, q, gain);
+                        let cal =
+                            calibrate(world, label, peer, controls.as_ref(), *width_range, wanted);
+                        match cal {
+                            Some(c) => {
+                                println!(
+                                    "eq: {label}: {} Q {q}, {gain:+} dB ↔ width control {:.3}, \
+                                     frequency ×{:.3} ({:.3} dB at 1 kHz)",
+                                    shape.gel_name(),
+                                    c.width,
+                                    c.freq_factor,
+                                    c.deviation_db
+                                );
+                                calibration.push(format!(
+                                    "| {label} | {} | {q} | {gain:+} | {:.3} | {:.3} | {:.3} |",
+                                    shape.gel_name(),
+                                    c.width,
+                                    c.freq_factor,
+                                    c.deviation_db
+                                ));
+                            }
+                            None => println!(
+                                "eq: {label}: no setting matches {} Q {q}, {gain:+} dB",
+                                shape.gel_name()
+                            ),
                         }
-                        None => println!("eq: {label}: no width matches Q {q}, {gain:+} dB"),
+                        settings.push((wanted, cal));
                     }
-                    widths.push(((q, gain), w));
                 }
             }
         }
@@ -469,18 +535,23 @@ is not calibrated yet.\n"
                         None
                     }
                 },
-                Subject::Peer { .. } if band.shape != Shape::Bell => None,
                 Subject::Peer {
                     label,
                     peer,
                     controls,
                     ..
-                } => match widths
+                } => match settings
                     .iter()
-                    .find(|(key, _)| *key == (band.q, band.gain_db))
-                    .and_then(|(_, w)| *w)
-                    .and_then(|(w, _)| controls(band.f0, w, band.gain_db))
-                {
+                    .find(|(key, _)| *key == (band.shape, band.q, band.gain_db))
+                    .and_then(|(_, cal)| *cal)
+                    .and_then(|cal| {
+                        controls(
+                            band.shape,
+                            band.f0 * cal.freq_factor,
+                            cal.width,
+                            band.gain_db,
+                        )
+                    }) {
                     None => None,
                     Some(ctl) => match world.instantiate(label, &peer.uri, &ctl, rate, BLOCK) {
                         Ok(i) => Some(Box::new(i)),
@@ -584,9 +655,9 @@ is not calibrated yet.\n"
     if !calibration.is_empty() {
         let _ = writeln!(
             md,
-            "Width calibration (1 kHz, 48 kHz): the peer's width-control value used for each Q \
-and gain, and the deviation left there.\n\n| plugin | Q | gain (dB) | width control | \
-deviation at 1 kHz (dB) |\n|---|---:|---:|---:|---:|\n{}\n",
+            "Calibration (1 kHz, 48 kHz): the peer's width-control value and frequency factor used \
+for each shape, Q and gain, and the deviation left there.\n\n| plugin | shape | Q | gain (dB) | \
+width control | frequency × | deviation at 1 kHz (dB) |\n|---|---|---:|---:|---:|---:|---:|\n{}\n",
             calibration.join("\n")
         );
     }
