@@ -167,6 +167,37 @@ pub fn set_by_text(plugin: &mut dyn PluginHost, name: &str, text: &str) {
     plugin.set_param(id, value);
 }
 
+/// Renders stereo `left`/`right` through `plugin` in blocks of `block` frames, delivering each
+/// `(sample, param_id, value)` event inside the block it falls in, at its offset there.
+pub fn run_events(
+    plugin: &mut dyn PluginHost,
+    left: &[f32],
+    right: &[f32],
+    events: &[(usize, u32, f64)],
+    block: usize,
+) -> (Vec<f32>, Vec<f32>) {
+    let mut out = (vec![0.0; left.len()], vec![0.0; left.len()]);
+    for start in (0..left.len()).step_by(block) {
+        let end = (start + block).min(left.len());
+        let block_events: Vec<ParamEvent> = events
+            .iter()
+            .filter(|(t, _, _)| *t >= start && *t < end)
+            .map(|&(t, param_id, value)| ParamEvent {
+                time: (t - start) as u32,
+                param_id,
+                value,
+            })
+            .collect();
+        let mut outs: Vec<&mut [f32]> = vec![&mut out.0[start..end], &mut out.1[start..end]];
+        plugin.process(
+            &[&left[start..end], &right[start..end]],
+            &mut outs,
+            &block_events,
+        );
+    }
+    out
+}
+
 /// Where the bundles are: `$GEL_BUNDLE_DIR`, or `target/bundled` in the workspace.
 pub fn bundle_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("GEL_BUNDLE_DIR") {

@@ -4,7 +4,7 @@
 //! non-finite input clears, and the editor picture. (The generic checks are in `delay.rs`.)
 
 use gel_host_tests::signals;
-use gel_host_tests::{load, param_by_text, set_by_text as set, Format, ParamEvent, PluginHost};
+use gel_host_tests::{load, param_by_text, run_events, set_by_text as set, Format, PluginHost};
 
 const SR: f64 = 48_000.0;
 const BLOCK: usize = 512;
@@ -41,37 +41,9 @@ const PURE: &[(&str, &str)] = &[
 
 /// Run stereo input through (already activated) in blocks of BLOCK with `events` at absolute
 /// sample times; returns (left, right).
-fn run_events(
-    plugin: &mut dyn PluginHost,
-    left: &[f32],
-    right: &[f32],
-    events: &[(usize, u32, f64)],
-) -> (Vec<f32>, Vec<f32>) {
-    let mut out = (vec![0.0; left.len()], vec![0.0; left.len()]);
-    for start in (0..left.len()).step_by(BLOCK) {
-        let end = (start + BLOCK).min(left.len());
-        let block_events: Vec<ParamEvent> = events
-            .iter()
-            .filter(|(t, _, _)| *t >= start && *t < end)
-            .map(|&(t, param_id, value)| ParamEvent {
-                time: (t - start) as u32,
-                param_id,
-                value,
-            })
-            .collect();
-        let mut outs: Vec<&mut [f32]> = vec![&mut out.0[start..end], &mut out.1[start..end]];
-        plugin.process(
-            &[&left[start..end], &right[start..end]],
-            &mut outs,
-            &block_events,
-        );
-    }
-    out
-}
-
 fn run(plugin: &mut dyn PluginHost, left: &[f32], right: &[f32]) -> (Vec<f32>, Vec<f32>) {
     plugin.activate(SR, BLOCK as u32);
-    run_events(plugin, left, right, &[])
+    run_events(plugin, left, right, &[], BLOCK)
 }
 
 fn both_formats(check: impl Fn(Format)) {
@@ -357,7 +329,7 @@ fn time_sweep_is_click_free_in_both_modes() {
                 events.push((warm + t, time, v));
             }
             p.activate(SR, BLOCK as u32);
-            let (l, r) = run_events(p.as_mut(), &sine, &sine, &events);
+            let (l, r) = run_events(p.as_mut(), &sine, &sine, &events, BLOCK);
             let worst_l = signals::max_second_diff(&l[warm..]);
             let worst_r = signals::max_second_diff(&r[warm..]);
             let ratio = worst_l.max(worst_r) / reference;

@@ -7,7 +7,7 @@
 use gel_dsp::eq::{analog_magnitude_db, BandType, CutSlope, EqBand, Placement};
 use gel_dsp::eq_auto_gain::EqAutoGain;
 use gel_host_tests::signals;
-use gel_host_tests::{load, param_by_text, set_by_text as set, Format, ParamEvent, PluginHost};
+use gel_host_tests::{load, param_by_text, run_events, set_by_text as set, Format, PluginHost};
 
 const SR: f64 = 48_000.0;
 const BLOCK: usize = 512;
@@ -38,36 +38,8 @@ fn band1(plugin: &mut dyn PluginHost, settings: &[(&str, &str)]) {
 }
 
 /// Run stereo input in blocks of BLOCK with `events` at absolute sample times.
-fn run_events(
-    plugin: &mut dyn PluginHost,
-    left: &[f32],
-    right: &[f32],
-    events: &[(usize, u32, f64)],
-) -> (Vec<f32>, Vec<f32>) {
-    let mut out = (vec![0.0; left.len()], vec![0.0; left.len()]);
-    for start in (0..left.len()).step_by(BLOCK) {
-        let end = (start + BLOCK).min(left.len());
-        let block_events: Vec<ParamEvent> = events
-            .iter()
-            .filter(|(t, _, _)| *t >= start && *t < end)
-            .map(|&(t, param_id, value)| ParamEvent {
-                time: (t - start) as u32,
-                param_id,
-                value,
-            })
-            .collect();
-        let mut outs: Vec<&mut [f32]> = vec![&mut out.0[start..end], &mut out.1[start..end]];
-        plugin.process(
-            &[&left[start..end], &right[start..end]],
-            &mut outs,
-            &block_events,
-        );
-    }
-    out
-}
-
 fn run(plugin: &mut dyn PluginHost, left: &[f32], right: &[f32]) -> (Vec<f32>, Vec<f32>) {
-    run_events(plugin, left, right, &[])
+    run_events(plugin, left, right, &[], BLOCK)
 }
 
 /// Two seconds of silence: whatever the parameters asked for (a mode switch included) is in
@@ -328,7 +300,7 @@ fn mode_switch_is_click_free() {
         let (id, linear) = param_by_text(p.as_mut(), "Processing", "Linear Phase");
         let (_, zero) = param_by_text(p.as_mut(), "Processing", "Zero Latency");
         let events = [(SR as usize / 2, id, linear), (2 * SR as usize, id, zero)];
-        let (l, r) = run_events(p.as_mut(), &x, &x, &events);
+        let (l, r) = run_events(p.as_mut(), &x, &x, &events, BLOCK);
         // Where the largest second difference is (click_ratio's position; its ratio here is
         // against the left channel itself, so only the index is used).
         let (_, at) = signals::click_ratio(&l[BLOCK..], &l[BLOCK..]);
@@ -388,7 +360,7 @@ fn bell_frequency_sweep_over_the_whole_range_is_click_free() {
         for t in (0..=len).step_by(64) {
             events.push((warm + t, id, (t as f64 / len as f64).min(1.0)));
         }
-        let (l, r) = run_events(p.as_mut(), &x, &x, &events);
+        let (l, r) = run_events(p.as_mut(), &x, &x, &events, BLOCK);
         assert!(signals::all_finite(&l) && signals::all_finite(&r));
         let worst = signals::max_second_diff(&l[warm..]).max(signals::max_second_diff(&r[warm..]));
         let ratio = worst / held;
