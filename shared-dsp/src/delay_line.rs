@@ -156,6 +156,15 @@ impl DelayLine {
         self.write = (self.write + n) & self.mask;
     }
 
+    /// Delays both channels in place by an integer `delay ≥ 0` samples: writes the block,
+    /// then reads it back `delay` samples late (the line must hold `delay + left.len()`).
+    pub fn delay_in_place(&mut self, delay: usize, left: &mut [f32], right: &mut [f32]) {
+        let base = self.write_index();
+        self.write_block(left, right);
+        self.read_integer(0, base, delay, left);
+        self.read_integer(1, base, delay, right);
+    }
+
     /// `out[i] = x[base + i − delay]` for an integer `delay ≥ out.len()` (the samples read
     /// are all written already).
     #[inline(always)]

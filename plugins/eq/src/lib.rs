@@ -466,12 +466,7 @@ impl GelEq {
             let (s_left, s_right) = (&mut self.solo_left[..n], &mut self.solo_right[..n]);
             project(self.solo_placement, s_left, s_right);
             self.solo_bank.process(s_left, s_right);
-            let base = self.solo_delay.write_index();
-            self.solo_delay.write_block(s_left, s_right);
-            if delay > 0 {
-                self.solo_delay.read_integer(0, base, delay, s_left);
-                self.solo_delay.read_integer(1, base, delay, s_right);
-            }
+            self.solo_delay.delay_in_place(delay, s_left, s_right);
             for i in 0..n {
                 let w = self.solo_mix.next();
                 left[i] += w * (s_left[i] - left[i]);

@@ -66,6 +66,7 @@ pub use settings::{
 };
 pub use sliding_max::SlidingMax;
 
+use crate::delay_line::DelayLine;
 use crate::filter::{Svf, SvfCoefficients, BUTTERWORTH_K};
 use crate::gain::{db_to_gain, gain_to_db, MINUS_INFINITY_DB};
 use crate::guard;
@@ -139,9 +140,8 @@ pub struct Compressor {
     rms_samples: usize,
     lookahead_samples: usize,
     max_lookahead_samples: usize,
-    delay: [Vec<f32>; 2],
-    delay_mask: usize,
-    delay_pos: usize,
+    /// The audio's lookahead delay.
+    delay: DelayLine,
     highpass: [Svf; 2],
     lowpass: [Svf; 2],
     highpass_hz: Option<f32>,
@@ -159,7 +159,7 @@ pub struct Compressor {
     listen: PathCrossfade,
     /// The detector signal, delayed like the audio, while Listen is (fading) on.
     listen_key: [[f32; CHUNK]; 2],
-    listen_delay: [Vec<f32>; 2],
+    listen_delay: DelayLine,
     key: [[f32; CHUNK]; 2],
     reduction: [[f32; CHUNK]; 2],
     ramp: [f32; CHUNK],
@@ -203,9 +203,7 @@ impl Compressor {
             rms_samples: 1,
             lookahead_samples: 0,
             max_lookahead_samples: 0,
-            delay: [Vec::new(), Vec::new()],
-            delay_mask: 0,
-            delay_pos: 0,
+            delay: DelayLine::new(0.0),
             highpass: [Svf::new(), Svf::new()],
             lowpass: [Svf::new(), Svf::new()],
             highpass_hz: None,
@@ -218,7 +216,7 @@ impl Compressor {
             curve_moving: false,
             listen: PathCrossfade::new(),
             listen_key: [[0.0; CHUNK]; 2],
-            listen_delay: [Vec::new(), Vec::new()],
+            listen_delay: DelayLine::new(0.0),
             key: [[0.0; CHUNK]; 2],
             reduction: [[0.0; CHUNK]; 2],
             ramp: [0.0; CHUNK],
@@ -248,10 +246,12 @@ impl Compressor {
             Lane::new(max_hold, max_rms, self.max_lookahead_samples),
             Lane::new(max_hold, max_rms, self.max_lookahead_samples),
         ];
-        let ring = (self.max_lookahead_samples + 1).next_power_of_two();
-        self.delay = [vec![0.0; ring], vec![0.0; ring]];
-        self.listen_delay = [vec![0.0; ring], vec![0.0; ring]];
-        self.delay_mask = ring - 1;
+        // Each line holds the longest lookahead plus one chunk (written before it is read).
+        let line_seconds = (self.max_lookahead_samples + CHUNK) as f64 / fs as f64;
+        for line in [&mut self.delay, &mut self.listen_delay] {
+            *line = DelayLine::new(line_seconds);
+            line.prepare(fs, CHUNK);
+        }
         for r in self.ramps_mut() {
             r.prepare(fs, CHUNK);
         }
@@ -271,10 +271,8 @@ impl Compressor {
         for lane in &mut self.lanes {
             lane.reset();
         }
-        for d in self.delay.iter_mut().chain(self.listen_delay.iter_mut()) {
-            d.fill(0.0);
-        }
-        self.delay_pos = 0;
+        self.delay.reset();
+        self.listen_delay.reset();
         for f in self.highpass.iter_mut().chain(self.lowpass.iter_mut()) {
             f.reset();
         }
@@ -430,9 +428,7 @@ impl Compressor {
         if self.listen.set_target(listen_path) && listen_path == Path::B {
             // The listen line was not written while Listen was off: it starts
             // silent and is heard only once the warm-up has filled it.
-            for d in &mut self.listen_delay {
-                d.fill(0.0);
-            }
+            self.listen_delay.reset();
         }
         if force {
             for r in self.ramps_mut() {
@@ -680,7 +676,6 @@ impl Compressor {
             self.dry[..n].fill((1.0 - mix) * out);
         }
 
-        let delay_start = self.delay_pos;
         self.delay_audio(left, right);
 
         let (wet, dry) = (&self.wet[..n], &self.dry[..n]);
@@ -711,13 +706,10 @@ impl Compressor {
         if listening {
             let [k0, k1] = &mut self.listen_key;
             let (k0, k1) = (&mut k0[..n], &mut k1[..n]);
-            delay_lines(
-                &mut self.listen_delay,
-                self.delay_mask,
-                delay_start,
-                self.lookahead_samples,
-                [&mut *k0, &mut *k1],
-            );
+            if self.lookahead_samples > 0 {
+                self.listen_delay
+                    .delay_in_place(self.lookahead_samples, k0, k1);
+            }
             self.listen.mix(left, right, k0, k1);
             if self.listen.steady() == Some(Path::B) {
                 return [0.0; 2];
@@ -726,17 +718,12 @@ impl Compressor {
         gr_max
     }
 
-    /// Delays the audio by the lookahead (in place) and advances the line.
+    /// Delays the audio by the lookahead (in place).
     fn delay_audio(&mut self, left: &mut [f32], right: &mut [f32]) {
-        let n = left.len();
-        delay_lines(
-            &mut self.delay,
-            self.delay_mask,
-            self.delay_pos,
-            self.lookahead_samples,
-            [left, right],
-        );
-        self.delay_pos = (self.delay_pos + n) & self.delay_mask;
+        if self.lookahead_samples > 0 {
+            self.delay
+                .delay_in_place(self.lookahead_samples, left, right);
+        }
     }
 
     /// Smoothed reduction (dB) of the single shared lane into `reduction[0]`.
@@ -879,28 +866,6 @@ impl Compressor {
                 &mut buf[..n],
                 &mut self.ramp[..n],
             );
-        }
-    }
-}
-
-/// Delays two channels in place by `d` samples through ring buffers of
-/// `mask + 1` samples, writing from `start` (the caller advances the position).
-fn delay_lines(
-    rings: &mut [Vec<f32>; 2],
-    mask: usize,
-    start: usize,
-    d: usize,
-    bufs: [&mut [f32]; 2],
-) {
-    if d == 0 {
-        return;
-    }
-    for (ring, buf) in rings.iter_mut().zip(bufs) {
-        let mut pos = start;
-        for x in buf.iter_mut() {
-            ring[pos] = *x;
-            *x = ring[pos.wrapping_sub(d) & mask];
-            pos = (pos + 1) & mask;
         }
     }
 }
