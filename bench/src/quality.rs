@@ -144,7 +144,7 @@ fn run_blocks(p: &mut dyn Processor, left: &[f32], right: &[f32]) -> (Vec<f32>, 
 /// normalized echo density (Abel & Huang), inter-channel correlation of the tail — Gel (wet
 /// only, no pre-delay, multipliers at 1 and at the default high multiplier) and every reverb
 /// peer at its plugins.list settings (their dry impulse at sample 0 removed). The measures
-/// are gel-dsp's `reverb_metrics`, the same code the unit and host tests use.
+/// are gel-dsp's `reverb::metrics`, the same code the unit and host tests use.
 fn reverb_measures(
     args: &Args,
     cat: &Category,
@@ -153,7 +153,7 @@ fn reverb_measures(
     peers: &[crate::categories::Peer],
     md: &mut String,
 ) -> Result<(), String> {
-    use gel_dsp::reverb_metrics::{correlation, rt60_band, rt60_broadband, time_to_density};
+    use gel_dsp::reverb::metrics::{correlation, rt60_band, rt60_broadband, time_to_density};
     const BANDS: [f64; 5] = [250.0, 500.0, 1000.0, 2000.0, 4000.0];
     let seconds = if args.short { 1.0 } else { 3.0 };
     let len = (seconds * RATE) as usize;

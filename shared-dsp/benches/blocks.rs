@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use divan::counter::ItemsCount;
 use divan::{black_box, Bencher};
-use gel_dsp::meter::MeterReadings;
+use gel_dsp::analysis::meter::MeterReadings;
 use gel_dsp::{
-    guard, CorrelationMeter, LevelMeter, LinearRamp, LinkwitzRiley4Crossover, Matrix2, MonoMaker,
-    RampedMatrix2, Svf,
+    blocks::guard, CorrelationMeter, LevelMeter, LinearRamp, LinkwitzRiley4Crossover, Matrix2,
+    MonoMaker, RampedMatrix2, Svf,
 };
 
 const N: usize = 1000;

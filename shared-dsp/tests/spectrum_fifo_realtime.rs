@@ -6,7 +6,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-use gel_dsp::spectrum::SampleFifo;
+use gel_dsp::analysis::spectrum::SampleFifo;
 
 struct CountingAllocator;
 

@@ -100,15 +100,15 @@ impl MeterSource for [ChannelLevel] {
 }
 
 #[cfg(feature = "gel-dsp")]
-impl MeterSource for gel_dsp::meter::MeterReadings {
+impl MeterSource for gel_dsp::analysis::meter::MeterReadings {
     fn channel_count(&self) -> usize {
-        gel_dsp::meter::MeterReadings::channel_count(self)
+        gel_dsp::analysis::meter::MeterReadings::channel_count(self)
     }
     fn peak_db(&self, ch: usize) -> f32 {
-        gel_dsp::meter::MeterReadings::peak_db(self, ch)
+        gel_dsp::analysis::meter::MeterReadings::peak_db(self, ch)
     }
     fn rms_db(&self, ch: usize) -> f32 {
-        gel_dsp::meter::MeterReadings::rms_db(self, ch)
+        gel_dsp::analysis::meter::MeterReadings::rms_db(self, ch)
     }
 }
 
@@ -497,7 +497,7 @@ mod tests {
     #[cfg(feature = "gel-dsp")]
     #[test]
     fn gel_dsp_readings_are_a_source() {
-        let readings = gel_dsp::meter::MeterReadings::default();
+        let readings = gel_dsp::analysis::meter::MeterReadings::default();
         let levels = MeterSource::levels(&readings);
         assert_eq!(levels.len(), 2);
         assert!(levels.iter().all(|l| l.peak_db <= DEFAULT_MIN_DB));

@@ -1,5 +1,5 @@
 //! Drawing a spectrum analyzer trace (levels on a log-frequency grid, e.g. from
-//! `gel_dsp::spectrum::SpectrumAnalyzer`) into a display: a translucent filled area, its outline,
+//! `gel_dsp::analysis::spectrum::SpectrumAnalyzer`) into a display: a translucent filled area, its outline,
 //! and optionally a thin peak-hold line. Drawing only; the analysis lives in gel-dsp.
 
 use egui::{Color32, Mesh, Painter, Pos2, Rect, Shape, Stroke};

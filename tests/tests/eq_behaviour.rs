@@ -4,8 +4,8 @@
 //! click-free mode switches and frequency sweeps, auto gain that applies the curve model, and
 //! defined behaviour at 8 kHz. (The generic checks are in `eq.rs`.)
 
+use gel_dsp::eq::auto_gain::EqAutoGain;
 use gel_dsp::eq::{analog_magnitude_db, BandType, CutSlope, EqBand, Placement};
-use gel_dsp::eq_auto_gain::EqAutoGain;
 use gel_host_tests::signals;
 use gel_host_tests::{load, param_by_text, run_events, set_by_text as set, Format, PluginHost};
 
@@ -376,7 +376,7 @@ fn bell_frequency_sweep_over_the_whole_range_is_click_free() {
 fn auto_gain_applies_the_curve_model() {
     // A +12 dB bell at 2 kHz (Q 0.7) with Auto Gain: far from the bell (40 Hz, where the bell
     // is within 0.01 dB of 0 dB) the output level is the model's compensation
-    // (gel_dsp::eq_auto_gain, pink reference).
+    // (gel_dsp::eq::auto_gain, pink reference).
     let bell = EqBand {
         kind: BandType::Bell,
         freq_hz: 2000.0,

@@ -6,7 +6,7 @@
 //!
 //! The test bundles are debug builds, so the signals are as short as each measure allows.
 
-use gel_dsp::reverb_metrics::{correlation, rms_db, rt60_band, time_to_density};
+use gel_dsp::reverb::metrics::{correlation, rms_db, rt60_band, time_to_density};
 use gel_host_tests::signals;
 use gel_host_tests::{load, set_by_text as set, Format, PluginHost};
 

@@ -8,7 +8,7 @@
 //! events, so settings are sample accurate):
 //!
 //! 1. non-finite input (main or sidechain) becomes silence and clears the engine
-//!    ([`gel_dsp::guard`]),
+//!    ([`gel_dsp::blocks::guard`]),
 //! 2. the parameters become [`gel_dsp::dynamics::CompressorSettings`] (the engine glides gain
 //!    and threshold changes); a lookahead change is reported to the host as the new latency,
 //! 3. the engine compresses in place, keyed by the main input or, with Sidechain = External,
@@ -22,11 +22,11 @@
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use gel_dsp::denormal::DenormalGuard;
+use gel_dsp::analysis::meter::{LevelMeter, MeterReadings};
+use gel_dsp::blocks::denormal::DenormalGuard;
+use gel_dsp::blocks::gain::MINUS_INFINITY_DB;
+use gel_dsp::blocks::guard;
 use gel_dsp::dynamics::Compressor;
-use gel_dsp::gain::MINUS_INFINITY_DB;
-use gel_dsp::guard;
-use gel_dsp::meter::{LevelMeter, MeterReadings};
 use gel_ui::level_history::{HistoryRing, HistoryWriter};
 use nice_plug::prelude::*;
 

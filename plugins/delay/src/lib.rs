@@ -3,14 +3,14 @@
 //! Glue only: parameters ([`params`]), the process loop below calling gel-dsp, and the editor
 //! ([`editor`]) built from gel-ui. Signal flow per block:
 //!
-//! 1. non-finite input becomes silence and clears the loop ([`gel_dsp::guard`]),
-//! 2. the echo engine ([`gel_dsp::echo`]): delay lines with tape or fade time changes, loop
+//! 1. non-finite input becomes silence and clears the loop ([`gel_dsp::blocks::guard`]),
+//! 2. the echo engine ([`gel_dsp::delay::echo`]): delay lines with tape or fade time changes, loop
 //!    filters, saturator, wow/flutter, freeze and the stereo/ping-pong/mono routing; the
 //!    times come from the Time knobs or from note values at the host's tempo
-//!    ([`gel_dsp::tempo`], 120 BPM when the host sends none),
-//! 3. ducking of the wet signal by the input's envelope ([`gel_dsp::ducker`]),
+//!    ([`gel_dsp::delay::tempo`], 120 BPM when the host sends none),
+//! 3. ducking of the wet signal by the input's envelope ([`gel_dsp::blocks::ducker`]),
 //! 4. width, wet level and output gain as one ramped 2×2 matrix on the wet signal, plus the
-//!    ramped dry level ([`gel_dsp::smoothing`]),
+//!    ramped dry level ([`gel_dsp::blocks::smoothing`]),
 //! 5. meters for the editor.
 //!
 //! While the input is silent and the loop has rung out, the plugin outputs silence without
@@ -19,14 +19,14 @@
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use gel_dsp::denormal::DenormalGuard;
-use gel_dsp::ducker::Ducker;
-use gel_dsp::echo::{EchoEngine, EchoSettings};
-use gel_dsp::gain::{db_to_gain, gain_to_db};
-use gel_dsp::guard;
-use gel_dsp::meter::{LevelMeter, MeterReadings};
-use gel_dsp::smoothing::{LinearRamp, Matrix2, RampedMatrix2};
-use gel_dsp::tempo::{note_samples, sanitize_bpm};
+use gel_dsp::analysis::meter::{LevelMeter, MeterReadings};
+use gel_dsp::blocks::denormal::DenormalGuard;
+use gel_dsp::blocks::ducker::Ducker;
+use gel_dsp::blocks::gain::{db_to_gain, gain_to_db};
+use gel_dsp::blocks::guard;
+use gel_dsp::blocks::smoothing::{LinearRamp, Matrix2, RampedMatrix2};
+use gel_dsp::delay::echo::{EchoEngine, EchoSettings};
+use gel_dsp::delay::tempo::{note_samples, sanitize_bpm};
 use nice_plug::prelude::*;
 
 pub mod editor;

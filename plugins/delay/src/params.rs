@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use gel_dsp::echo::EchoMode;
-use gel_dsp::tempo::{NoteFeel, NoteValue};
-use gel_dsp::time_change::TimeChangeMode;
+use gel_dsp::delay::echo::EchoMode;
+use gel_dsp::delay::tempo::{NoteFeel, NoteValue};
+use gel_dsp::delay::time_change::TimeChangeMode;
 use gel_ui::param_text::{on_off, parse_number_with_unit as parse_number, parse_on_off};
 use nice_plug::prelude::*;
 

@@ -2,7 +2,7 @@
 //! traces, each band's curve, the sum, draggable nodes) and, below it, the selected band's
 //! controls next to the output controls. Built from gel-ui ([`EqGraph`], knobs, selectors,
 //! toggles); this file maps graph events to gesture-wrapped parameter changes and runs the
-//! GUI side of the analyzer (`gel_dsp::spectrum`) once per frame.
+//! GUI side of the analyzer (`gel_dsp::analysis::spectrum`) once per frame.
 //!
 //! `Plugin::Editor` is [`EqEditor`] (= `gel_ui::GelEditor`): nice-plug's `Editor` has an
 //! associated handle type, so the contract's `Box<dyn Editor>` is this concrete type instead.
@@ -10,8 +10,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use gel_dsp::analysis::spectrum::{log_grid, AnalyzerSettings, SpectrumAnalyzer};
 use gel_dsp::eq::BandType;
-use gel_dsp::spectrum::{log_grid, AnalyzerSettings, SpectrumAnalyzer};
 use gel_ui::egui::Align;
 use gel_ui::egui::{self, RichText, Ui, Vec2};
 use gel_ui::eq_graph::{

@@ -4,7 +4,7 @@
 //! editor ([`shared`]) and the editor ([`editor`]). Per block, in sub-blocks of at most
 //! [`SUB_BLOCK`] samples while a band moves:
 //!
-//! 1. non-finite input becomes silence and every filter restarts clean ([`gel_dsp::guard`]);
+//! 1. non-finite input becomes silence and every filter restarts clean ([`gel_dsp::blocks::guard`]);
 //! 2. band targets: frequency, gain and Q glide (nice-plug smoothers, [`params::BAND_SMOOTHING_MS`])
 //!    and are handed to the [`EqSectionBank`] once per sub-block, which ramps its coefficients
 //!    across the sub-block — so a sweep over the whole range in one second is a chain of
@@ -19,7 +19,7 @@
 //! 5. solo (editor state): the soloed band's region replaces the output, faded in and out
 //!    over [`RAMP_MS`] (see [`solo_region`]);
 //! 6. output gain × polarity × auto gain, each ramped (auto gain from the band curves,
-//!    [`gel_dsp::eq_auto_gain`], glides over [`AUTO_GAIN_RAMP_MS`]);
+//!    [`gel_dsp::eq::auto_gain`], glides over [`AUTO_GAIN_RAMP_MS`]);
 //! 7. the analyzer hears the output ([`EqEditorShared::feed_post`]).
 //!
 //! Tail: the slowest pole of the active bands' sections (−120 dB), plus the linear-phase
@@ -29,14 +29,14 @@
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use gel_dsp::delay_line::DelayLine;
-use gel_dsp::denormal::DenormalGuard;
+use gel_dsp::blocks::delay_line::DelayLine;
+use gel_dsp::blocks::denormal::DenormalGuard;
+use gel_dsp::blocks::gain::db_to_gain;
+use gel_dsp::blocks::guard;
+use gel_dsp::blocks::path_crossfade::{Path, PathCrossfade};
+use gel_dsp::blocks::smoothing::LinearRamp;
+use gel_dsp::eq::auto_gain::EqAutoGain;
 use gel_dsp::eq::{BandType, CutSlope, EqBand, EqSectionBank, LinearPhaseEq, Placement};
-use gel_dsp::eq_auto_gain::EqAutoGain;
-use gel_dsp::gain::db_to_gain;
-use gel_dsp::guard;
-use gel_dsp::path_crossfade::{Path, PathCrossfade};
-use gel_dsp::smoothing::LinearRamp;
 use nice_plug::prelude::*;
 
 pub mod editor;

@@ -3,24 +3,24 @@
 //! Glue only: parameters ([`params`]), the process loop below calling gel-dsp, and the editor
 //! ([`editor`]) built from gel-ui. Signal flow per block:
 //!
-//! 1. non-finite input becomes silence and resets the filters ([`gel_dsp::guard`]),
-//! 2. the mono-maker removes the side signal below its crossover ([`gel_dsp::mono_maker`]),
+//! 1. non-finite input becomes silence and resets the filters ([`gel_dsp::blocks::guard`]),
+//! 2. the mono-maker removes the side signal below its crossover ([`gel_dsp::stereo::mono_maker`]),
 //!    crossfaded in and out so switching it never clicks,
 //! 3. polarity, swap, width, pan and output gain as one ramped 2×2 matrix
-//!    ([`gel_dsp::stereo_placement`], [`gel_dsp::smoothing::RampedMatrix2`]),
+//!    ([`gel_dsp::stereo::stereo_placement`], [`gel_dsp::blocks::smoothing::RampedMatrix2`]),
 //! 4. meters, correlation and the goniometer feed for the editor.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use gel_dsp::correlation::{CorrelationMeter, ScopeBuffer};
-use gel_dsp::denormal::DenormalGuard;
-use gel_dsp::gain::db_to_gain;
-use gel_dsp::guard;
-use gel_dsp::meter::{LevelMeter, MeterReadings};
-use gel_dsp::mono_maker::MonoMaker;
-use gel_dsp::smoothing::{LinearRamp, RampedMatrix2};
-use gel_dsp::stereo_placement::{placement_matrix, PlacementSettings};
+use gel_dsp::analysis::correlation::{CorrelationMeter, ScopeBuffer};
+use gel_dsp::analysis::meter::{LevelMeter, MeterReadings};
+use gel_dsp::blocks::denormal::DenormalGuard;
+use gel_dsp::blocks::gain::db_to_gain;
+use gel_dsp::blocks::guard;
+use gel_dsp::blocks::smoothing::{LinearRamp, RampedMatrix2};
+use gel_dsp::stereo::mono_maker::MonoMaker;
+use gel_dsp::stereo::stereo_placement::{placement_matrix, PlacementSettings};
 use nice_plug::prelude::*;
 
 pub mod editor;

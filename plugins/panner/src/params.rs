@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use gel_dsp::pan::PanLaw;
-use gel_dsp::stereo_placement::PanMode;
+use gel_dsp::stereo::pan::PanLaw;
+use gel_dsp::stereo::stereo_placement::PanMode;
 use gel_ui::param_text::{on_off, parse_on_off};
 use nice_plug::prelude::*;
 

@@ -4,7 +4,7 @@
 //! ([`gel_dsp::reverb`]: pre-delay, diffuser, early reflections, FDN late reverb, filters,
 //! width, ducking, mix), and the editor ([`editor`]) built from gel-ui. Per block:
 //!
-//! 1. non-finite input becomes silence and clears the reverb ([`gel_dsp::guard`]),
+//! 1. non-finite input becomes silence and clears the reverb ([`gel_dsp::blocks::guard`]),
 //! 2. the settings (pre-delay synced to the host tempo if asked) go to the engine, which glides
 //!    every change (no clicks),
 //! 3. the engine processes in place; meters feed the editor while it is open,
@@ -15,10 +15,10 @@
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use gel_dsp::denormal::DenormalGuard;
-use gel_dsp::gain::db_to_gain;
-use gel_dsp::guard;
-use gel_dsp::meter::{LevelMeter, MeterReadings};
+use gel_dsp::analysis::meter::{LevelMeter, MeterReadings};
+use gel_dsp::blocks::denormal::DenormalGuard;
+use gel_dsp::blocks::gain::db_to_gain;
+use gel_dsp::blocks::guard;
 use gel_dsp::reverb::{Reverb, ReverbSettings, MAX_PREDELAY_MS};
 use nice_plug::prelude::*;
 

@@ -66,12 +66,12 @@ pub use settings::{
 };
 pub use sliding_max::SlidingMax;
 
-use crate::delay_line::DelayLine;
-use crate::filter::{Svf, SvfCoefficients, BUTTERWORTH_K};
-use crate::gain::{db_to_gain, gain_to_db, MINUS_INFINITY_DB};
-use crate::guard;
-use crate::path_crossfade::{Path, PathCrossfade};
-use crate::smoothing::LinearRamp;
+use crate::blocks::delay_line::DelayLine;
+use crate::blocks::filter::{Svf, SvfCoefficients, BUTTERWORTH_K};
+use crate::blocks::gain::{db_to_gain, gain_to_db, MINUS_INFINITY_DB};
+use crate::blocks::guard;
+use crate::blocks::path_crossfade::{Path, PathCrossfade};
+use crate::blocks::smoothing::LinearRamp;
 use crate::DenormalGuard;
 
 /// Samples processed per internal pass (scratch buffers are this long, so
@@ -384,7 +384,7 @@ impl Compressor {
 
         let fs_hz = |v: Option<f32>| {
             v.filter(|f| f.is_finite())
-                .map(|f| crate::filter::clamp_cutoff(f, fs))
+                .map(|f| crate::blocks::filter::clamp_cutoff(f, fs))
         };
         let hp = fs_hz(s.sc_highpass_hz);
         if force || hp != self.highpass_hz {

@@ -22,7 +22,8 @@
 
 use super::cascade::{run_cascade, Df2t, Kernel};
 use super::design::SectionDesigner;
-use super::section::{LaneMix, Lanes, SvfMix, SvfSection};
+use super::section::{LaneMix, SvfSection};
+use super::svf_mix::{Lanes, SvfMix};
 use super::{DigitalBand, EqBand, MAX_DIGITAL_SECTIONS};
 
 /// Number of bands.

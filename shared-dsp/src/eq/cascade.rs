@@ -36,7 +36,7 @@
 //! machines run the same steps in scalar code.
 
 use super::design::Biquad;
-use super::section::{Lanes, SvfMix};
+use super::svf_mix::{Lanes, SvfMix};
 
 /// Most sections run by one wavefront pass (vectors of 2 sections each).
 pub const GROUP_SECTIONS: usize = 12;

@@ -10,6 +10,8 @@
 //!   on `|H|²` (Vicanek 2016 basis; Sanathanan–Koerner when the poles must
 //!   move too), spectral factorisation to minimum phase; a bell or shelf
 //!   that one biquad cannot follow near Nyquist becomes two, fitted jointly.
+//! * [`svf_mix`]: [`SvfMix`], a biquad as the output mix of a TPT SVF, the
+//!   coefficient form both runtime forms below share.
 //! * [`section`]: the runtime form while coefficients move — each biquad
 //!   mapped onto a TPT SVF with output mixing (modulation-friendly), two
 //!   `f64` lanes.
@@ -19,6 +21,10 @@
 //! * [`bank`]: [`EqSectionBank`], 16 bands × up to 9 sections, per-band
 //!   placement (stereo, left, right, mid, side), coefficient ramps per
 //!   block, inactive bands cost nothing.
+//! * [`linear_phase`]: [`LinearPhaseEq`], the same curve as a linear-phase
+//!   FIR by partitioned FFT convolution.
+//! * [`auto_gain`]: the output trim that keeps a pink reference at its
+//!   level through the band curves.
 //!
 //! Life cycle as everywhere in gel-dsp: `prepare(sample_rate, max_block)`,
 //! `reset()`, real-time-safe `process`. Band changes (`set_band`) make the
@@ -26,18 +32,21 @@
 //! the full fit follows inside `process` once the band settles.
 
 pub mod analog;
+pub mod auto_gain;
 pub mod bank;
 pub mod cascade;
 pub mod design;
 pub mod linear_phase;
 pub mod section;
+pub mod svf_mix;
 
 pub use analog::{analog_magnitude_db, AnalogPrototype, AnalogSection, MAX_SECTIONS};
 pub use bank::{EqSectionBank, Placement, MAX_BANDS};
 pub use cascade::{Df2t, Kernel};
 pub use design::{Biquad, SectionDesigner};
 pub use linear_phase::LinearPhaseEq;
-pub use section::{SvfMix, SvfSection};
+pub use section::SvfSection;
+pub use svf_mix::SvfMix;
 
 /// Shape of a band.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -1,9 +1,9 @@
 //! Tests of the whole reverb engine against its promises, measured at 48 kHz with the
-//! measurements of [`crate::reverb_metrics`].
+//! measurements of [`crate::reverb::metrics`].
 
 use super::*;
-use crate::denormal::DenormalGuard;
-use crate::reverb_metrics::{correlation, rms_db, rt60_band, time_to_density};
+use crate::blocks::denormal::DenormalGuard;
+use crate::reverb::metrics::{correlation, rms_db, rt60_band, time_to_density};
 
 const FS: f32 = 48_000.0;
 const BANDS: [f64; 5] = [250.0, 500.0, 1000.0, 2000.0, 4000.0];

@@ -10,9 +10,9 @@
 //!
 //! with each expectation an exponential moving average
 //! `E[n] = E[n−1] + α·(v − E[n−1])`, `α = 1 − e^(−1/(τ·fs))`, τ = 300 ms,
-//! advanced a chunk at a time exactly as the RMS in [`crate::meter`]
+//! advanced a chunk at a time exactly as the RMS in [`crate::analysis::meter`]
 //! (the integration time commonly used for phase/correlation meters, as for
-//! the RMS meter in [`crate::meter`]; cf. Dickreiter et al., *Handbuch der
+//! the RMS meter in [`crate::analysis::meter`]; cf. Dickreiter et al., *Handbuch der
 //! Tonstudiotechnik*, "Korrelationsgradmesser"). `r` is +1 for identical
 //! channels, −1 for polarity-inverted ones, ≈ 0 for unrelated ones.
 //!
@@ -23,7 +23,7 @@
 //! [`ScopeBuffer`] is a single-producer ring of recent `(mid, side)` points
 //! shared with the GUI through atomics only.
 
-use crate::meter::CHUNK;
+use crate::analysis::meter::CHUNK;
 use atomic_float::AtomicF32;
 use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -94,7 +94,7 @@ impl CorrelationMeter {
                 sum_ll += l * l;
                 sum_rr += r * r;
             }
-            // The exact one-pole response to the chunk's means (see crate::meter's docs).
+            // The exact one-pole response to the chunk's means (see crate::analysis::meter's docs).
             let (keep, mean) = (self.keep[k], 1.0 / k as f32);
             lr = lr * keep + (1.0 - keep) * sum_lr * mean;
             ll = ll * keep + (1.0 - keep) * sum_ll * mean;

@@ -17,7 +17,7 @@
 //! division per sample, no transcendental functions (the coefficients are recomputed
 //! only when the release time changes).
 
-use crate::smoothing::LinearRamp;
+use crate::blocks::smoothing::LinearRamp;
 
 /// Envelope-to-reduction scale (see the module docs).
 pub const SENSITIVITY: f32 = 16.0;

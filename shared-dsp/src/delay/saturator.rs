@@ -60,7 +60,7 @@ pub fn limit(x: f32) -> f32 {
 
 /// Drive as a linear pre-gain from dB (clamped to 0 dB and above).
 pub fn drive_gain(drive_db: f32) -> f32 {
-    crate::gain::db_to_gain(drive_db.max(0.0))
+    crate::blocks::gain::db_to_gain(drive_db.max(0.0))
 }
 
 /// `S(d·x)/d` over a block: `drive` ≥ 1 is the linear pre-gain, `inv_drive` its inverse.

@@ -2,12 +2,12 @@
 //! wet low/high cut → width → ducking → dry/wet mix → output gain.
 //!
 //! The four algorithms (Room, Hall, Plate, Chamber) are presets of the same engine: different
-//! line lengths for the [`fdn`](crate::fdn) tank, different [`diffuser`](crate::diffuser)
+//! line lengths for the [`fdn`](crate::reverb::fdn) tank, different [`diffuser`](crate::reverb::diffuser)
 //! delays and strengths, different early-reflection patterns
-//! ([`early_reflections`](crate::early_reflections); Plate has none and relies on a strong
+//! ([`early_reflections`](crate::reverb::early_reflections); Plate has none and relies on a strong
 //! diffuser and short lines to be dense from the start), different modulation amounts. The
 //! decay the user sets is the RT60 of every algorithm (Jot's absorption makes it exact for any
-//! line set; see [`fdn`](crate::fdn)).
+//! line set; see [`fdn`](crate::reverb::fdn)).
 //!
 //! Nothing clicks under automation: gains ramp per sample ([`LinearRamp`]); size glides the
 //! line lengths and reflection taps; decay, multipliers and crossovers glide the absorption
@@ -16,12 +16,18 @@
 //! [`ALGORITHM_FADE_MS`] (the only time two tanks run). Freeze ramps the input to silence and
 //! the decay rates to zero over 100 ms.
 
-use crate::diffuser::{Diffuser, STAGES};
-use crate::ducker::Ducker;
-use crate::early_reflections::EarlyReflections;
-use crate::fdn::{DecaySettings, Fdn, LINES};
-use crate::filter::Svf;
-use crate::smoothing::LinearRamp;
+pub mod diffuser;
+pub mod early_reflections;
+pub mod fdn;
+#[cfg(any(test, feature = "metrics"))]
+pub mod metrics;
+
+use crate::blocks::ducker::Ducker;
+use crate::blocks::filter::Svf;
+use crate::blocks::smoothing::LinearRamp;
+use crate::reverb::diffuser::{Diffuser, STAGES};
+use crate::reverb::early_reflections::EarlyReflections;
+use crate::reverb::fdn::{DecaySettings, Fdn, LINES};
 
 /// Largest chunk the engine works in (stack scratch buffers).
 pub const MAX_CHUNK: usize = 64;

@@ -4,13 +4,13 @@
 //! product is a single 2×2 gain matrix (see any linear-algebra text; mid/side width as in Michael
 //! Gerzon, "Stereo shuffling: new approach, old technique", Studio Sound 1986). The panner
 //! computes that matrix once per (sub-)block from the parameters and lets
-//! [`RampedMatrix2`](crate::smoothing::RampedMatrix2) glide to it, which makes every control,
+//! [`RampedMatrix2`](crate::blocks::smoothing::RampedMatrix2) glide to it, which makes every control,
 //! switches included, click-free while the per-sample cost stays at four multiplies.
 //!
 //! Signal order, first to last: polarity → swap → width → pan → output gain.
 
-use crate::pan::{balance_gains, pan_gains, PanLaw};
-use crate::smoothing::Matrix2;
+use crate::blocks::smoothing::Matrix2;
+use crate::stereo::pan::{balance_gains, pan_gains, PanLaw};
 
 /// How the pan control acts on a stereo input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

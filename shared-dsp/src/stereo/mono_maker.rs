@@ -9,11 +9,11 @@
 //! The side signal loses everything below `fc` through a Linkwitz-Riley
 //! 24 dB/oct highpass. The mid signal goes through the 2nd-order allpass
 //! (Q = 1/√2) that has exactly the phase of the LR4 `low + high` sum
-//! (Linkwitz 1976; see [`crate::filter`]), so above `fc` mid and side keep
+//! (Linkwitz 1976; see [`crate::blocks::filter`]), so above `fc` mid and side keep
 //! their relative phase — the stereo image is untouched up there — and a mono
 //! input keeps a flat magnitude everywhere (an allpass).
 
-use crate::filter::{
+use crate::blocks::filter::{
     lr4_tail_samples, AllpassSecondOrder, LinkwitzRiley4Crossover, SvfCoefficients,
 };
 

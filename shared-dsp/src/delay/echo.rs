@@ -48,12 +48,12 @@
 //! saturator never amplifies, so each pass through the loop scales the energy by at most
 //! `g`, and `⌈ln(QUIET_LEVEL)/ln g⌉` passes bring a full-scale echo to −160 dB.
 
-use crate::delay_line::{DelayLine, MIN_DELAY};
-use crate::filter::{Svf, SvfCoefficients};
-use crate::modulation::{WowFlutter, FLUTTER_MAX_MS, WOW_MAX_MS};
-use crate::saturator;
-use crate::smoothing::{LinearRamp, Matrix2, RampedMatrix2};
-use crate::time_change::{HeadCrossfade, TapeGlide, TimeChangeMode, MAX_GLIDE_RATE};
+use crate::blocks::delay_line::{DelayLine, MIN_DELAY};
+use crate::blocks::filter::{Svf, SvfCoefficients};
+use crate::blocks::smoothing::{LinearRamp, Matrix2, RampedMatrix2};
+use crate::delay::modulation::{WowFlutter, FLUTTER_MAX_MS, WOW_MAX_MS};
+use crate::delay::saturator;
+use crate::delay::time_change::{HeadCrossfade, TapeGlide, TimeChangeMode, MAX_GLIDE_RATE};
 
 /// Longest chunk the loop computes at once.
 pub const CHUNK: usize = 256;
@@ -685,7 +685,7 @@ impl EchoEngine {
             // Both filters, both channels as four SIMD lanes, the low-passes skewed behind the
             // high-passes (one dependency chain instead of four), straight from `y` to `fb`.
             let ([yl, yr], [fl, fr]) = (&self.y, &mut self.fb);
-            crate::filter::highpass_then_lowpass_stereo_into(
+            crate::blocks::filter::highpass_then_lowpass_stereo_into(
                 &mut self.low_cut.svf,
                 &mut self.high_cut.svf,
                 (&yl[..len], &yr[..len]),

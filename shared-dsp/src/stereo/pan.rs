@@ -123,7 +123,7 @@ pub fn balance_gains(law: PanLaw, pan: f32) -> (f32, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gain::gain_to_db;
+    use crate::blocks::gain::gain_to_db;
 
     fn positions() -> impl Iterator<Item = f32> {
         (0..=200).map(|i| i as f32 / 100.0 - 1.0)

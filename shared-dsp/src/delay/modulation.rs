@@ -20,7 +20,7 @@
 //! peak-to-peak excursion `E` at rate `f` is `±π·f·E`: full wow at 0.6 Hz is ±0.57 %
 //! (≈10 cents), full flutter at 7 Hz ±0.44 %.
 
-use crate::smoothing::LinearRamp;
+use crate::blocks::smoothing::LinearRamp;
 
 /// Peak-to-peak delay excursion of wow at 100 % depth.
 pub const WOW_MAX_MS: f32 = 3.0;

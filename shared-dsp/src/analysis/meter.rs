@@ -26,7 +26,7 @@
 //! stored once per [`LevelMeter::process`] call with `Relaxed` ordering: each
 //! value is independent and a GUI frame tolerates a one-block-old reading.
 
-use crate::gain::{gain_to_db, power_to_db, MINUS_INFINITY_DB};
+use crate::blocks::gain::{gain_to_db, power_to_db, MINUS_INFINITY_DB};
 use atomic_float::AtomicF32;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
