@@ -2,12 +2,12 @@
 //! wet low/high cut → width → ducking → dry/wet mix → output gain.
 //!
 //! The four algorithms (Room, Hall, Plate, Chamber) are presets of the same engine: different
-//! line lengths for the [`fdn`](crate::reverb::fdn) tank, different [`diffuser`](crate::reverb::diffuser)
+//! line lengths for the [`fdn`] tank, different [`diffuser`]
 //! delays and strengths, different early-reflection patterns
-//! ([`early_reflections`](crate::reverb::early_reflections); Plate has none and relies on a strong
+//! ([`early_reflections`]; Plate has none and relies on a strong
 //! diffuser and short lines to be dense from the start), different modulation amounts. The
 //! decay the user sets is the RT60 of every algorithm (Jot's absorption makes it exact for any
-//! line set; see [`fdn`](crate::reverb::fdn)).
+//! line set; see [`fdn`]).
 //!
 //! Nothing clicks under automation: gains ramp per sample ([`LinearRamp`]); size glides the
 //! line lengths and reflection taps; decay, multipliers and crossovers glide the absorption
