@@ -30,8 +30,8 @@ use nice_plug_egui::{
 };
 
 use crate::layout::header_bar;
-use crate::state::{clamp_zoom, GelEditorState};
 use crate::theme;
+use gel_plugin::editor_state::{clamp_zoom, GelEditorState};
 
 /// The plugin's drawing code: called every frame with the central panel's `Ui` and a
 /// [`ParamSetter`] for gesture-wrapped parameter changes.

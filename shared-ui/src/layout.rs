@@ -5,8 +5,8 @@ use egui::{
     Stroke, Ui, Vec2,
 };
 
-use crate::state::{clamp_zoom, ZOOM_STEPS};
 use crate::theme;
+use gel_plugin::editor_state::{clamp_zoom, ZOOM_STEPS};
 
 /// Width of the label column in [`labelled_row`].
 pub const ROW_LABEL_WIDTH: f32 = 84.0;

@@ -4,7 +4,8 @@
 //! - [`knob`], [`toggle`], [`selector`]: parameter controls (gesture-wrapped for automation).
 //! - [`meter`], [`goniometer`]: level, gain-reduction, correlation and stereo displays.
 //! - [`layout`]: sections, labelled rows, the header bar.
-//! - [`state`] and [`editor`]: the editor frame with zoom, and its persistent size/zoom.
+//! - [`editor`]: the editor frame with zoom; its persistent size/zoom is gel-plugin's
+//!   [`GelEditorState`] (the audio thread reads its open flag, so it lives outside the GUI).
 //!
 //! A plugin keeps a `#[persist = "editor-state"] editor_state: Arc<GelEditorState>` in its
 //! params, sets `type Editor = GelEditor;` and returns [`create_editor`] from
@@ -21,22 +22,20 @@ pub mod level_history;
 pub mod meter;
 pub mod param_edit;
 pub mod param_text;
-pub mod plugin;
 pub mod selector;
 pub mod spectrum_view;
-pub mod state;
 pub mod theme;
 pub mod toggle;
 pub mod transfer_curve;
 mod value_entry;
 
 pub use editor::{create_editor, GelEditor};
+pub use gel_plugin::{GelEditorState, GelEditorStateData};
 pub use goniometer::Goniometer;
 pub use knob::Knob;
 pub use layout::{header_bar, labelled_row, section};
 pub use meter::{ChannelLevel, CorrelationMeter, GainReductionMeter, LevelMeter, MeterSource};
 pub use selector::EnumSelector;
-pub use state::{GelEditorState, GelEditorStateData};
 pub use toggle::{ParamToggle, Toggle};
 
 /// Re-exports so plugins need not depend on egui / nice-plug-egui directly for common types.

@@ -105,7 +105,7 @@ pub struct GelCompressor {
     /// True while the DSP is skipped (silence in, settled, line empty).
     asleep: bool,
     /// Meters and history run only while the editor is open.
-    editor_watch: gel_ui::plugin::EditorWatch,
+    editor_watch: gel_plugin::EditorWatch,
 }
 
 impl Default for GelCompressor {
@@ -123,7 +123,7 @@ impl Default for GelCompressor {
             display,
             silent_samples: 0,
             asleep: false,
-            editor_watch: gel_ui::plugin::EditorWatch::default(),
+            editor_watch: gel_plugin::EditorWatch::default(),
         }
     }
 }
@@ -135,9 +135,9 @@ fn max2(v: [f32; 2]) -> f32 {
 
 impl Plugin for GelCompressor {
     const NAME: &'static str = "Gel Compressor";
-    const VENDOR: &'static str = gel_ui::plugin::VENDOR;
+    const VENDOR: &'static str = gel_plugin::VENDOR;
     const URL: &'static str = "https://gel-audio.org/compressor";
-    const EMAIL: &'static str = gel_ui::plugin::EMAIL;
+    const EMAIL: &'static str = gel_plugin::EMAIL;
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = LAYOUTS;

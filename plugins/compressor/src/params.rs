@@ -88,7 +88,7 @@ pub enum SidechainParam {
 pub struct CompressorParams {
     /// Editor size and zoom, saved with the project.
     #[persist = "editor-state"]
-    pub editor_state: Arc<gel_ui::GelEditorState>,
+    pub editor_state: Arc<gel_plugin::GelEditorState>,
 
     #[id = "threshold"]
     pub threshold: FloatParam,
@@ -274,7 +274,7 @@ impl Default for CompressorParams {
     fn default() -> Self {
         let defaults = CompressorSettings::default();
         Self {
-            editor_state: gel_ui::GelEditorState::default_size(
+            editor_state: gel_plugin::GelEditorState::default_size(
                 EDITOR_SIZE.0 as f32,
                 EDITOR_SIZE.1 as f32,
             ),

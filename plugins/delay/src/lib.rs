@@ -95,7 +95,7 @@ pub struct GelDelay {
     /// True while the loop is silent and the DSP is skipped.
     asleep: bool,
     /// Meters run only while the editor is open.
-    editor_watch: gel_ui::plugin::EditorWatch,
+    editor_watch: gel_plugin::EditorWatch,
 }
 
 impl Default for GelDelay {
@@ -117,7 +117,7 @@ impl Default for GelDelay {
             display,
             silent_samples: 0,
             asleep: false,
-            editor_watch: gel_ui::plugin::EditorWatch::default(),
+            editor_watch: gel_plugin::EditorWatch::default(),
         }
     }
 }
@@ -233,12 +233,12 @@ impl GelDelay {
 
 impl Plugin for GelDelay {
     const NAME: &'static str = "Gel Delay";
-    const VENDOR: &'static str = gel_ui::plugin::VENDOR;
+    const VENDOR: &'static str = gel_plugin::VENDOR;
     const URL: &'static str = "https://gel-audio.org/delay";
-    const EMAIL: &'static str = gel_ui::plugin::EMAIL;
+    const EMAIL: &'static str = gel_plugin::EMAIL;
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = gel_ui::plugin::STEREO_OR_MONO_IN;
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = gel_plugin::STEREO_OR_MONO_IN;
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 

@@ -129,7 +129,7 @@ impl From<TimeChangeParam> for TimeChangeMode {
 pub struct DelayParams {
     /// Editor size and zoom, saved with the project.
     #[persist = "editor-state"]
-    pub editor_state: Arc<gel_ui::GelEditorState>,
+    pub editor_state: Arc<gel_plugin::GelEditorState>,
 
     #[id = "time"]
     pub time: FloatParam,
@@ -275,7 +275,7 @@ fn rate(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
 impl Default for DelayParams {
     fn default() -> Self {
         Self {
-            editor_state: gel_ui::GelEditorState::default_size(
+            editor_state: gel_plugin::GelEditorState::default_size(
                 EDITOR_SIZE.0 as f32,
                 EDITOR_SIZE.1 as f32,
             ),

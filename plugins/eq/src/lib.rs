@@ -501,12 +501,12 @@ impl GelEq {
 
 impl Plugin for GelEq {
     const NAME: &'static str = "Gel EQ";
-    const VENDOR: &'static str = gel_ui::plugin::VENDOR;
+    const VENDOR: &'static str = gel_plugin::VENDOR;
     const URL: &'static str = "https://gel-audio.org/eq";
-    const EMAIL: &'static str = gel_ui::plugin::EMAIL;
+    const EMAIL: &'static str = gel_plugin::EMAIL;
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = gel_ui::plugin::STEREO_OR_MONO_IN;
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = gel_plugin::STEREO_OR_MONO_IN;
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 

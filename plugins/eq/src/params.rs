@@ -323,7 +323,7 @@ unsafe impl Params for Bands {
 pub struct EqParams {
     /// Editor size and zoom, saved with the project.
     #[persist = "editor-state"]
-    pub editor_state: Arc<gel_ui::GelEditorState>,
+    pub editor_state: Arc<gel_plugin::GelEditorState>,
 
     #[nested]
     pub bands: Bands,
@@ -341,7 +341,7 @@ pub struct EqParams {
 impl Default for EqParams {
     fn default() -> Self {
         Self {
-            editor_state: gel_ui::GelEditorState::default_size(
+            editor_state: gel_plugin::GelEditorState::default_size(
                 EDITOR_SIZE.0 as f32,
                 EDITOR_SIZE.1 as f32,
             ),

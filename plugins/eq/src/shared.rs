@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use atomic_float::AtomicF32;
 use gel_dsp::analysis::spectrum::SampleFifo;
-use gel_ui::GelEditorState;
+use gel_plugin::GelEditorState;
 
 /// Samples each feed can hold: about 0.68 s at 48 kHz, 85 ms at 384 kHz — several editor
 /// frames at any rate, so a frame that comes late drops nothing.

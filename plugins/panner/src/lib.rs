@@ -81,7 +81,7 @@ pub struct GelPanner {
     /// Consecutive silent input samples, to report the tail and then sleep.
     silent_samples: u64,
     /// Meters run only while the editor is open.
-    editor_watch: gel_ui::plugin::EditorWatch,
+    editor_watch: gel_plugin::EditorWatch,
 }
 
 impl Default for GelPanner {
@@ -102,7 +102,7 @@ impl Default for GelPanner {
             correlation: CorrelationMeter::new(display.correlation.clone()),
             display,
             silent_samples: 0,
-            editor_watch: gel_ui::plugin::EditorWatch::default(),
+            editor_watch: gel_plugin::EditorWatch::default(),
         }
     }
 }
@@ -194,12 +194,12 @@ impl GelPanner {
 
 impl Plugin for GelPanner {
     const NAME: &'static str = "Gel Panner";
-    const VENDOR: &'static str = gel_ui::plugin::VENDOR;
+    const VENDOR: &'static str = gel_plugin::VENDOR;
     const URL: &'static str = "https://gel-audio.org/panner";
-    const EMAIL: &'static str = gel_ui::plugin::EMAIL;
+    const EMAIL: &'static str = gel_plugin::EMAIL;
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = gel_ui::plugin::STEREO_OR_MONO_IN;
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = gel_plugin::STEREO_OR_MONO_IN;
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 

@@ -115,7 +115,7 @@ pub fn parse_pan(text: &str) -> Option<f32> {
 pub struct PannerParams {
     /// Editor size and zoom, saved with the project.
     #[persist = "editor-state"]
-    pub editor_state: Arc<gel_ui::GelEditorState>,
+    pub editor_state: Arc<gel_plugin::GelEditorState>,
 
     #[id = "mode"]
     pub mode: EnumParam<PanModeParam>,
@@ -149,7 +149,7 @@ pub const EDITOR_SIZE: (u32, u32) = (960, 420);
 impl Default for PannerParams {
     fn default() -> Self {
         Self {
-            editor_state: gel_ui::GelEditorState::default_size(
+            editor_state: gel_plugin::GelEditorState::default_size(
                 EDITOR_SIZE.0 as f32,
                 EDITOR_SIZE.1 as f32,
             ),

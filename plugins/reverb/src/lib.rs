@@ -61,7 +61,7 @@ pub struct GelReverb {
     asleep: bool,
 
     /// Meters run only while the editor is open.
-    editor_watch: gel_ui::plugin::EditorWatch,
+    editor_watch: gel_plugin::EditorWatch,
 }
 
 impl Default for GelReverb {
@@ -77,7 +77,7 @@ impl Default for GelReverb {
             display,
             silent_samples: 0,
             asleep: false,
-            editor_watch: gel_ui::plugin::EditorWatch::default(),
+            editor_watch: gel_plugin::EditorWatch::default(),
         }
     }
 }
@@ -122,12 +122,12 @@ impl GelReverb {
 
 impl Plugin for GelReverb {
     const NAME: &'static str = "Gel Reverb";
-    const VENDOR: &'static str = gel_ui::plugin::VENDOR;
+    const VENDOR: &'static str = gel_plugin::VENDOR;
     const URL: &'static str = "https://gel-audio.org/reverb";
-    const EMAIL: &'static str = gel_ui::plugin::EMAIL;
+    const EMAIL: &'static str = gel_plugin::EMAIL;
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = gel_ui::plugin::STEREO_OR_MONO_IN;
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = gel_plugin::STEREO_OR_MONO_IN;
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 

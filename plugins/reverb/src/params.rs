@@ -88,7 +88,7 @@ impl NoteParam {
 pub struct ReverbParams {
     /// Editor size and zoom, saved with the project.
     #[persist = "editor-state"]
-    pub editor_state: Arc<gel_ui::GelEditorState>,
+    pub editor_state: Arc<gel_plugin::GelEditorState>,
 
     #[id = "algorithm"]
     pub algorithm: EnumParam<AlgorithmParam>,
@@ -213,7 +213,7 @@ pub fn parse_decay(text: &str) -> Option<f32> {
 impl Default for ReverbParams {
     fn default() -> Self {
         Self {
-            editor_state: gel_ui::GelEditorState::default_size(
+            editor_state: gel_plugin::GelEditorState::default_size(
                 EDITOR_SIZE.0 as f32,
                 EDITOR_SIZE.1 as f32,
             ),

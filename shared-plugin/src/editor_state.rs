@@ -1,4 +1,9 @@
-//! [`GelEditorState`]: the editor's size and zoom, saved with the plugin's state.
+//! The editor's persistent state and the audio side's view of it.
+//!
+//! [`GelEditorState`] holds the editor's size and zoom, saved with the plugin's state, and the
+//! flag saying whether the editor window is open. It lives here, not in gel-ui, because the
+//! audio thread reads that flag (through [`EditorWatch`]) and a plugin's parameters persist the
+//! state; neither needs a GUI toolkit.
 //!
 //! nice-plug-egui's `EguiEditorState` is not a persistent field, so Gel keeps its own. Put it in
 //! the plugin's `Params` struct:
@@ -9,7 +14,7 @@
 //! ```
 //!
 //! and create it with `GelEditorState::default_size(width, height)`. It is saved as JSON
-//! `{"width":..,"height":..,"zoom":..}` (see [`GelEditorStateData`]).
+//! `{"width":..,"height":..,"zoom":..}` (see [`GelEditorStateData`]); the open flag is not saved.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -125,7 +130,8 @@ impl GelEditorState {
         self.open.load(Ordering::Acquire)
     }
 
-    pub(crate) fn set_open(&self, open: bool) {
+    /// Called by the editor frame (gel-ui's `GelEditor`) when its window opens and closes.
+    pub fn set_open(&self, open: bool) {
         self.open.store(open, Ordering::Release);
     }
 
@@ -143,6 +149,31 @@ impl GelEditorState {
     pub fn set_data(&self, data: GelEditorStateData) {
         self.set_size(data.width, data.height);
         self.set_zoom(data.zoom);
+    }
+}
+
+/// Whether the editor is open for this block, and whether it opened since the last one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EditorVisibility {
+    pub open: bool,
+    /// The displays' state is stale (it was not updated while closed): restart it.
+    pub just_opened: bool,
+}
+
+/// Polled once per process call on the audio thread (one atomic load, no lock): meters,
+/// correlation and scopes run only while someone looks at them.
+#[derive(Debug, Default)]
+pub struct EditorWatch {
+    was_open: bool,
+}
+
+impl EditorWatch {
+    /// This block's [`EditorVisibility`].
+    pub fn poll(&mut self, state: &GelEditorState) -> EditorVisibility {
+        let open = state.is_open();
+        let just_opened = open && !self.was_open;
+        self.was_open = open;
+        EditorVisibility { open, just_opened }
     }
 }
 
@@ -217,6 +248,37 @@ mod tests {
         assert_eq!(state.size(), (800.0, 500.0));
         assert_eq!(state.zoom(), 1.0, "missing zoom defaults to 100 %");
         assert!(json.contains("500"));
+    }
+
+    #[test]
+    fn watch_reports_the_block_the_editor_opened_in() {
+        let state = GelEditorState::default_size(600.0, 400.0);
+        let mut watch = EditorWatch::default();
+        let closed = EditorVisibility {
+            open: false,
+            just_opened: false,
+        };
+        assert_eq!(watch.poll(&state), closed);
+        state.set_open(true);
+        let opened = watch.poll(&state);
+        assert!(opened.open && opened.just_opened, "{opened:?}");
+        let still_open = watch.poll(&state);
+        assert!(still_open.open && !still_open.just_opened, "{still_open:?}");
+        state.set_open(false);
+        assert_eq!(watch.poll(&state), closed);
+        state.set_open(true);
+        assert!(
+            watch.poll(&state).just_opened,
+            "a reopened editor restarts its displays"
+        );
+    }
+
+    #[test]
+    fn the_open_flag_is_not_saved() {
+        let state = GelEditorState::default_size(600.0, 400.0);
+        state.set_open(true);
+        let json = state.map(serde_json::to_string).unwrap();
+        assert!(!json.contains("open"), "{json}");
     }
 
     #[test]
