@@ -14,6 +14,7 @@ use divan::{black_box, Bencher};
 use gel_dsp::blocks::filter::highpass_then_lowpass_stereo;
 use gel_dsp::delay::echo::{EchoEngine, EchoSettings};
 use gel_dsp::reverb::fdn::{DecaySettings, Fdn};
+use gel_dsp::simd::Simd;
 use gel_dsp::Svf;
 
 const N: usize = 1000;
@@ -43,8 +44,9 @@ fn filter_highpass_then_lowpass(b: Bencher) {
         l.set(5000.0, std::f32::consts::FRAC_1_SQRT_2, RATE);
     }
     let (mut l, mut r) = (noise(1), noise(2));
+    let simd = Simd::current();
     b.counter(ItemsCount::new(N)).bench_local(|| {
-        highpass_then_lowpass_stereo(&mut hp, &mut lp, black_box(&mut l), black_box(&mut r))
+        highpass_then_lowpass_stereo(simd, &mut hp, &mut lp, black_box(&mut l), black_box(&mut r))
     });
 }
 

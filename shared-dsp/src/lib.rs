@@ -22,6 +22,7 @@
 //! | [`stereo`] | Gel Panner's blocks: pan laws and balance, stereo placement matrix, mono maker |
 //! | [`delay`] | Gel Delay's echo engine and its time change, saturator, wow/flutter, tempo sync |
 //! | [`reverb`] | Gel Reverb's engine, its diffuser, early reflections and FDN; `reverb::metrics` (RT60, echo density; feature `metrics`, for tests and the bench) |
+//! | [`simd`] | which SIMD kernel the vectorised blocks run: CPU features detected once, `GEL_FORCE_SCALAR=1` forces the portable paths |
 
 #![warn(missing_docs)]
 
@@ -31,6 +32,7 @@ pub mod delay;
 pub mod dynamics;
 pub mod eq;
 pub mod reverb;
+pub mod simd;
 pub mod stereo;
 
 #[cfg(test)]

@@ -40,6 +40,7 @@
 //! the SVF allpass output with the same `g` and `k = √2` matches `low + high`
 //! of [`LinkwitzRiley4Crossover`] to rounding error.
 
+use crate::simd::Simd;
 use std::f32::consts::SQRT_2;
 
 /// Lowest cutoff accepted (Hz); lower requests are clamped.
@@ -845,10 +846,15 @@ unsafe fn skewed_pairs_fma(
     skewed_pairs_x86::<true>(k, ic1, ic2, hp, input, output, pairs)
 }
 
+/// Runs [`skewed_pairs_x86`] with fused multiply-adds when `simd` has FMA, without them on
+/// the x86-64 baseline (SSE2), and the portable [`skewed_pairs_scalar`] otherwise (the only
+/// kernel on other machines, or when forced; see [`crate::simd`]).
+///
 /// # Safety
 /// As for [`skewed_pairs_x86`].
-#[cfg(target_arch = "x86_64")]
+#[allow(clippy::too_many_arguments)]
 unsafe fn skewed_pairs(
+    simd: Simd,
     k: &SkewedCoefficients,
     ic1: &mut [f32; 4],
     ic2: &mut [f32; 4],
@@ -857,19 +863,26 @@ unsafe fn skewed_pairs(
     output: (*mut f32, *mut f32),
     pairs: usize,
 ) -> [[f32; 2]; 4] {
-    if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx") {
-        skewed_pairs_fma(k, ic1, ic2, hp, input, output, pairs)
-    } else {
-        skewed_pairs_x86::<false>(k, ic1, ic2, hp, input, output, pairs)
+    #[cfg(target_arch = "x86_64")]
+    {
+        if simd.has_avx_fma() {
+            // SAFETY: a `Simd` with FMA and AVX exists only on CPUs that have them.
+            return skewed_pairs_fma(k, ic1, ic2, hp, input, output, pairs);
+        }
+        if simd.has_sse2() {
+            return skewed_pairs_x86::<false>(k, ic1, ic2, hp, input, output, pairs);
+        }
     }
+    let _ = simd;
+    skewed_pairs_scalar(k, ic1, ic2, hp, input, output, pairs)
 }
 
-/// Portable version of the x86_64 kernel above: the same arithmetic lane by lane.
+/// Portable version of the x86_64 kernel above: the same arithmetic lane by lane, in the same
+/// order as its SSE2 (no FMA) form, so the two agree bit for bit.
 ///
 /// # Safety
-/// As for the x86_64 version.
-#[cfg(not(target_arch = "x86_64"))]
-unsafe fn skewed_pairs(
+/// As for [`skewed_pairs_x86`].
+unsafe fn skewed_pairs_scalar(
     k: &SkewedCoefficients,
     ic1: &mut [f32; 4],
     ic2: &mut [f32; 4],
@@ -914,8 +927,10 @@ unsafe fn skewed_pairs(
 /// two-sample state-space form of [`SvfTwoStep`], with the low-passes running one pair behind
 /// the high-passes ("cascaded sections skewed"), so no lane waits for another within a step.
 /// The filters' own states and coefficients are read and written back, so this mixes freely
-/// with their per-sample methods (e.g. while one of them is being switched in).
+/// with their per-sample methods (e.g. while one of them is being switched in). `simd` chooses
+/// the kernel (see [`crate::simd`]; the caller keeps it, usually from [`Simd::current`]).
 pub fn highpass_then_lowpass_stereo(
+    simd: Simd,
     highpass: &mut [Svf; 2],
     lowpass: &mut [Svf; 2],
     left: &mut [f32],
@@ -924,12 +939,13 @@ pub fn highpass_then_lowpass_stereo(
     let n = left.len().min(right.len());
     let (l, r) = (left.as_mut_ptr(), right.as_mut_ptr());
     // SAFETY: both buffers hold `n` samples; each output is its own input.
-    unsafe { chain_raw(highpass, lowpass, (l, r), (l, r), n) }
+    unsafe { chain_raw(simd, highpass, lowpass, (l, r), (l, r), n) }
 }
 
 /// [`highpass_then_lowpass_stereo`] from `in_*` into `out_*` (saves a copy when the input must
 /// be kept). Processes the common length of the four slices.
 pub fn highpass_then_lowpass_stereo_into(
+    simd: Simd,
     highpass: &mut [Svf; 2],
     lowpass: &mut [Svf; 2],
     (in_l, in_r): (&[f32], &[f32]),
@@ -939,6 +955,7 @@ pub fn highpass_then_lowpass_stereo_into(
     // SAFETY: all four hold `n` samples; `&mut` outputs cannot overlap the `&` inputs.
     unsafe {
         chain_raw(
+            simd,
             highpass,
             lowpass,
             (in_l.as_ptr(), in_r.as_ptr()),
@@ -951,6 +968,7 @@ pub fn highpass_then_lowpass_stereo_into(
 /// # Safety
 /// As for [`skewed_pairs`], for `n` samples.
 unsafe fn chain_raw(
+    simd: Simd,
     highpass: &mut [Svf; 2],
     lowpass: &mut [Svf; 2],
     (in_l, in_r): (*const f32, *const f32),
@@ -977,6 +995,7 @@ unsafe fn chain_raw(
         let mut ic1 = filters.map(|f| f.ic1);
         let mut ic2 = filters.map(|f| f.ic2);
         hp = skewed_pairs(
+            simd,
             &k,
             &mut ic1,
             &mut ic2,
@@ -1011,26 +1030,42 @@ unsafe fn chain_raw(
 mod skewed_chain_tests {
     use super::*;
 
-    /// The skewed four-lane state-space chain gives the samples of the plain per-sample SVF
-    /// chain, across block boundaries and with different coefficients per filter. Tolerance
-    /// 1e-6 absolute on signals of ±0.5: the two forms round differently, a wrong coefficient
-    /// or a lane off by a sample is off by orders of magnitude more.
-    #[test]
-    fn matches_the_per_sample_chain() {
-        let fs = 48_000.0;
-        let mut plain = ([Svf::new(), Svf::new()], [Svf::new(), Svf::new()]);
-        plain.0[0].set(100.0, 0.707, fs);
-        plain.0[1].set(180.0, 0.9, fs);
-        plain.1[0].set(8000.0, 0.707, fs);
-        plain.1[1].set(5000.0, 1.3, fs);
-        let mut fused = plain.clone();
-        let mut seed = 1u32;
-        let mut noise = || {
+    fn noise_source(mut seed: u32) -> impl FnMut() -> f32 {
+        move || {
             seed ^= seed << 13;
             seed ^= seed >> 17;
             seed ^= seed << 5;
             seed as f32 / u32::MAX as f32 - 0.5
-        };
+        }
+    }
+
+    /// Delay-style loop filters with different coefficients per channel.
+    fn filters(fs: f32) -> ([Svf; 2], [Svf; 2]) {
+        let mut f = ([Svf::new(), Svf::new()], [Svf::new(), Svf::new()]);
+        f.0[0].set(100.0, 0.707, fs);
+        f.0[1].set(180.0, 0.9, fs);
+        f.1[0].set(8000.0, 0.707, fs);
+        f.1[1].set(5000.0, 1.3, fs);
+        f
+    }
+
+    /// The skewed four-lane state-space chain gives the samples of the plain per-sample SVF
+    /// chain, across block boundaries and with different coefficients per filter, with every
+    /// kernel this CPU runs. Tolerance 1e-6 absolute on signals of ±0.5: the two forms round
+    /// differently, a wrong coefficient or a lane off by a sample is off by orders of
+    /// magnitude more.
+    #[test]
+    fn matches_the_per_sample_chain() {
+        for simd in Simd::supported() {
+            matches_the_per_sample_chain_with(simd);
+        }
+    }
+
+    fn matches_the_per_sample_chain_with(simd: Simd) {
+        let fs = 48_000.0;
+        let mut plain = filters(fs);
+        let mut fused = plain.clone();
+        let mut noise = noise_source(1);
         for (n, block) in [1usize, 2, 3, 4, 5, 8, 9, 10, 17, 64, 511, 512, 48_000, 7, 1]
             .into_iter()
             .enumerate()
@@ -1048,11 +1083,12 @@ mod skewed_chain_tests {
                 })
                 .collect();
             if n % 2 == 0 {
-                highpass_then_lowpass_stereo(&mut fused.0, &mut fused.1, &mut l, &mut r);
+                highpass_then_lowpass_stereo(simd, &mut fused.0, &mut fused.1, &mut l, &mut r);
             } else {
                 // Out of place, and the per-sample methods in between.
                 let (mut ol, mut or) = (vec![0.0; block], vec![0.0; block]);
                 highpass_then_lowpass_stereo_into(
+                    simd,
                     &mut fused.0,
                     &mut fused.1,
                     (&l, &r),
@@ -1073,11 +1109,49 @@ mod skewed_chain_tests {
             for (i, (e, got)) in expected.iter().zip(l.iter().zip(&r)).enumerate() {
                 assert!(
                     (e.0 - got.0).abs() < 1e-6 && (e.1 - got.1).abs() < 1e-6,
-                    "block {block}, sample {i}: {e:?} vs ({}, {})",
+                    "{simd:?}, block {block}, sample {i}: {e:?} vs ({}, {})",
                     got.0,
                     got.1
                 );
             }
+        }
+    }
+
+    /// Every SIMD kernel against the portable scalar one, on the same input and states. The
+    /// SSE2 kernel without FMA performs the scalar kernel's operations in the same order, so
+    /// it must agree bit for bit. The FMA kernel rounds each fused product once instead of
+    /// twice: per step each lane output and state is a sum of at most four products, so the
+    /// two differ by at most 4 half-ulps (2⁻²⁴ relative) of the terms per step, and the
+    /// difference then decays through the filters' poles. The 100 Hz high-pass's poles at
+    /// r ≈ 1 − 2π·100/48 000·0.707 ≈ 0.991 amplify a per-step error by at most Σ rⁿ ≈ 108, so
+    /// on ±0.5 noise (states of order 1) the bound is 4 · 2⁻²⁴ · 108 ≈ 2.6e-5 absolute;
+    /// tolerance 3e-5. A wrong lane or coefficient is off by the signal itself (≥ 1e-2).
+    #[test]
+    fn simd_kernels_agree_with_scalar() {
+        for simd in crate::simd::levels_to_compare("filter skewed chain") {
+            let fs = 48_000.0;
+            let mut scalar = filters(fs);
+            let mut vector = scalar.clone();
+            let mut noise = noise_source(7);
+            let mut worst = 0.0f32;
+            for block in [64usize, 511, 4096, 48_000] {
+                let l: Vec<f32> = (0..block).map(|_| noise()).collect();
+                let r: Vec<f32> = (0..block).map(|_| noise()).collect();
+                let (mut sl, mut sr) = (l.clone(), r.clone());
+                let (mut vl, mut vr) = (l, r);
+                let s = Simd::scalar();
+                highpass_then_lowpass_stereo(s, &mut scalar.0, &mut scalar.1, &mut sl, &mut sr);
+                highpass_then_lowpass_stereo(simd, &mut vector.0, &mut vector.1, &mut vl, &mut vr);
+                for (a, b) in sl.iter().chain(&sr).zip(vl.iter().chain(&vr)) {
+                    worst = worst.max((a - b).abs());
+                }
+            }
+            if simd.has_avx_fma() {
+                assert!(worst < 3e-5, "{simd:?}: {worst}");
+            } else {
+                assert_eq!(worst, 0.0, "{simd:?} differs from scalar");
+            }
+            eprintln!("{simd:?}: largest difference from scalar {worst:e}");
         }
     }
 }

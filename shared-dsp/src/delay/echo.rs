@@ -38,7 +38,8 @@
 //! recomputed once per chunk and only while a cutoff moves. When nothing ramps, the loop is
 //! not frozen and the routing is stereo, scale, saturator, write limiter and the silence
 //! scan are one pass that writes straight into the line (the same arithmetic). On x86_64
-//! with AVX the whole block loop is compiled for AVX (element-wise, so the same results).
+//! with AVX the whole block loop is compiled for AVX (element-wise, so the same results;
+//! the kernel choice comes from [`crate::simd`]).
 //!
 //! ## Silence
 //! The engine tracks how long everything it wrote stayed below [`QUIET_LEVEL`]
@@ -54,6 +55,7 @@ use crate::blocks::smoothing::{LinearRamp, Matrix2, RampedMatrix2};
 use crate::delay::modulation::{WowFlutter, FLUTTER_MAX_MS, WOW_MAX_MS};
 use crate::delay::saturator;
 use crate::delay::time_change::{HeadCrossfade, TapeGlide, TimeChangeMode, MAX_GLIDE_RATE};
+use crate::simd::Simd;
 
 /// Longest chunk the loop computes at once.
 pub const CHUNK: usize = 256;
@@ -340,6 +342,8 @@ pub struct EchoEngine {
     xin: [[f32; CHUNK]; 2],
     fb: [[f32; CHUNK]; 2],
     offset: [f32; CHUNK],
+    /// Kernel choice (see [`crate::simd`]), fixed at creation.
+    simd: Simd,
     /// Tests turn the fused pass off to check it against the stage-by-stage path.
     #[cfg(test)]
     fused_pass: bool,
@@ -376,6 +380,7 @@ impl EchoEngine {
             xin: [[0.0; CHUNK]; 2],
             fb: [[0.0; CHUNK]; 2],
             offset: [0.0; CHUNK],
+            simd: Simd::current(),
             #[cfg(test)]
             fused_pass: true,
         };
@@ -405,6 +410,12 @@ impl EchoEngine {
         self.high_cut.prepare(sample_rate, max_block);
         self.modulation.prepare(sample_rate, max_block);
         self.reset();
+    }
+
+    /// Runs the kernels of `simd` from now on (default [`Simd::current`]); e.g.
+    /// `Simd::scalar()` to run the portable path.
+    pub fn set_simd(&mut self, simd: Simd) {
+        self.simd = simd;
     }
 
     /// Clears the signal state (the line and the filters); settings and head positions stay.
@@ -565,8 +576,8 @@ impl EchoEngine {
     /// All four slices have the same length.
     pub fn process(&mut self, in_l: &[f32], in_r: &[f32], out_l: &mut [f32], out_r: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx") {
-            // SAFETY: the CPU has AVX.
+        if self.simd.has_avx() {
+            // SAFETY: a `Simd` with AVX exists only on CPUs that have it.
             unsafe { self.process_avx(in_l, in_r, out_l, out_r) };
             return;
         }
@@ -686,6 +697,7 @@ impl EchoEngine {
             // high-passes (one dependency chain instead of four), straight from `y` to `fb`.
             let ([yl, yr], [fl, fr]) = (&self.y, &mut self.fb);
             crate::blocks::filter::highpass_then_lowpass_stereo_into(
+                self.simd,
                 &mut self.low_cut.svf,
                 &mut self.high_cut.svf,
                 (&yl[..len], &yr[..len]),
@@ -908,6 +920,82 @@ mod tests {
             let staged = play(&mut staged);
             assert!(fused.0.iter().any(|v| v.abs() > 0.1));
             assert_eq!(fused, staged, "{low} {high} {drive_db} {feedback}");
+        }
+    }
+
+    /// Every SIMD level against the scalar path, with time changes, a mode switch and
+    /// wow/flutter. The engine's own loops are element-wise (the AVX build only widens them),
+    /// so without the loop filters every level must match bit for bit, and with them every
+    /// level without FMA too (the filter chain's SSE2 kernel is the scalar arithmetic in the
+    /// same order). With FMA the filter chain rounds differently: at most 3e-5 per unit
+    /// 0.5 of level per pass (derived in `blocks::filter`'s agreement test), and each pass
+    /// through a loop of gain `g < 1` (filters and saturator never amplify) scales what came
+    /// before by `g`, so the difference stays below `6e-5 · peak / (1 − g)`.
+    #[test]
+    fn simd_kernels_agree_with_scalar() {
+        let noise: Vec<f32> = (0..40_000u32)
+            .map(|n| ((n.wrapping_mul(2_654_435_761) >> 8) as f32 / (1u32 << 24) as f32) - 0.5)
+            .collect();
+        let cases = [
+            (false, false, 0.0, 0.4, 0.0),
+            (false, false, 6.0, 1.1, 0.5),
+            (true, true, 0.0, 0.4, 0.0),
+            (true, false, 6.0, 0.9, 0.3),
+            (true, true, 12.0, 0.8, 0.5),
+        ];
+        for simd in crate::simd::levels_to_compare("echo engine") {
+            for (low, high, drive_db, feedback, wow) in cases {
+                let s = EchoSettings {
+                    low_cut_on: low,
+                    high_cut_on: high,
+                    drive_db,
+                    wow_depth: wow,
+                    flutter_depth: wow,
+                    ..flat(1234.5, feedback)
+                };
+                let play = |simd: Simd| {
+                    let mut e = engine(&s);
+                    e.set_simd(simd);
+                    let (mut out_l, mut out_r) = (vec![0.0; noise.len()], vec![0.0; noise.len()]);
+                    for (b, start) in (0..noise.len()).step_by(500).enumerate() {
+                        match b {
+                            30 => e.set(&EchoSettings {
+                                mode: EchoMode::PingPong,
+                                ..s
+                            }),
+                            50 => e.set(&EchoSettings {
+                                delay_samples: [700.0, 900.25],
+                                ..s
+                            }),
+                            _ => {}
+                        }
+                        let end = (start + 500).min(noise.len());
+                        let r: Vec<f32> = noise[start..end].iter().map(|v| -0.7 * v).collect();
+                        e.process(
+                            &noise[start..end],
+                            &r,
+                            &mut out_l[start..end],
+                            &mut out_r[start..end],
+                        );
+                    }
+                    [out_l, out_r].concat()
+                };
+                let (scalar, vector) = (play(Simd::scalar()), play(simd));
+                assert!(scalar.iter().any(|v| v.abs() > 0.1));
+                let case = format!("{simd:?} {low} {high} {drive_db} {feedback} {wow}");
+                if simd.has_avx_fma() && (low || high) {
+                    let peak = scalar.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                    let tolerance = 6e-5 * peak / (1.0 - feedback);
+                    let worst = scalar
+                        .iter()
+                        .zip(&vector)
+                        .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+                    assert!(worst <= tolerance, "{case}: {worst} > {tolerance}");
+                    eprintln!("{case}: largest difference from scalar {worst:e}");
+                } else {
+                    assert!(scalar == vector, "{case}: differs from scalar");
+                }
+            }
         }
     }
 

@@ -255,11 +255,7 @@ impl EqSectionBank {
     /// e.g. to compare the SIMD kernel with the scalar one. A kernel the CPU
     /// lacks falls back to [`Kernel::Scalar`].
     pub fn set_kernel(&mut self, kernel: Kernel) {
-        self.kernel = if kernel == Kernel::Scalar || kernel == Kernel::detect() {
-            kernel
-        } else {
-            Kernel::Scalar
-        };
+        self.kernel = kernel.supported();
     }
 
     /// The kernel static sections run on.

@@ -59,6 +59,7 @@
 // vectorises; iterator chains over four or five arrays at once would hide that.
 #![allow(clippy::needless_range_loop)]
 
+use crate::simd::Simd;
 use std::f32::consts::PI;
 
 /// 4-point Catmull-Rom between `x0` (t = 0) and `x1` (t = 1).
@@ -271,6 +272,8 @@ pub struct Fdn {
     input_gain: f32,
     /// Samples left in the current chunk.
     chunk_left: usize,
+    /// Kernel choice (see [`crate::simd`]), fixed at creation.
+    simd: Simd,
 }
 
 impl Default for Fdn {
@@ -319,7 +322,14 @@ impl Fdn {
             high_state: [0.0; LINES],
             input_gain: 1.0,
             chunk_left: 0,
+            simd: Simd::current(),
         }
+    }
+
+    /// Runs the kernels of `simd` from now on (default [`Simd::current`]); e.g.
+    /// `Simd::scalar()` to run the portable path.
+    pub fn set_simd(&mut self, simd: Simd) {
+        self.simd = simd;
     }
 
     /// Allocates lines for lengths up to `max_delay_ms` (after scaling) plus `max_depth_ms` of
@@ -568,14 +578,13 @@ impl Fdn {
     }
 
     /// The per-sample loop, compiled twice: for the baseline target and, on x86-64 CPUs that
-    /// have them (checked once at run time), with AVX2 so each `[f32; 8]` operation is one
-    /// instruction instead of two.
+    /// have them (the run's kernel choice from [`crate::simd`]), with AVX2 so each `[f32; 8]`
+    /// operation is one instruction instead of two.
     fn process_run(&mut self, in_l: &[f32], in_r: &[f32], out_l: &mut [f32], out_r: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2 (checked just above; the check is cached by
-                // std after the first call).
+            if self.simd.has_avx2_fma() {
+                // SAFETY: a `Simd` with AVX2 exists only on CPUs that have it.
                 unsafe { self.process_run_avx2(in_l, in_r, out_l, out_r) };
                 return;
             }
@@ -1056,6 +1065,69 @@ mod tests {
             // f32 read positions (a resolution of ~2·10⁻⁴ sample at 80 ms) against f64: the
             // worst difference is ~10⁻⁴ of the peak; a wrong read would be of the order of 1.
             assert!(worst < 1e-3, "{lines_ms:?}: {worst}");
+        }
+    }
+
+    /// Every SIMD level against the scalar path, bit for bit: the AVX2 loop performs the
+    /// operations of the portable one in the same order on each line (no fused multiply-add),
+    /// and the rest of the run is element-wise code compiled for AVX2. Long lines (reads up
+    /// front, the AVX2 per-sample kernel) and short ones (per-sample reads), with modulation,
+    /// a size glide, a decay change and odd block lengths.
+    #[test]
+    fn simd_kernels_agree_with_scalar() {
+        let fs = 48_000.0;
+        let long = [13.7, 17.9, 23.3, 30.1, 38.9, 50.3, 64.7, 79.3];
+        let short = [0.31, 0.37, 0.43, 0.53, 0.61, 0.67, 0.79, 0.9];
+        let n = 12_000;
+        let mut seed = 11u32;
+        let x: Vec<f32> = (0..n)
+            .map(|i| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                if i < 3000 {
+                    seed as f32 / u32::MAX as f32 - 0.5
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let play = |simd: Simd, lines_ms: &[f32; LINES]| {
+            let mut f = Fdn::new();
+            f.set_simd(simd);
+            f.prepare(fs, 512, 200.0, 0.25);
+            f.set_lines_ms(lines_ms);
+            f.set_modulation(0.2, 3.0);
+            f.reset();
+            let (mut l, mut r) = (vec![0.0f32; n], vec![0.0f32; n]);
+            let mut i = 0;
+            for (k, b) in [37, 5, 64, 1, 100, 512].iter().cycle().enumerate() {
+                if i >= n {
+                    break;
+                }
+                if k == 20 {
+                    f.set_scale(1.3);
+                    f.set_decay(DecaySettings {
+                        t60: 0.8,
+                        high_mult: 0.5,
+                        ..DecaySettings::default()
+                    });
+                }
+                let e = (i + b).min(n);
+                f.process(&x[i..e], &x[i..e], &mut l[i..e], &mut r[i..e]);
+                i = e;
+            }
+            [l, r].concat()
+        };
+        for simd in crate::simd::levels_to_compare("fdn") {
+            for lines_ms in [long, short] {
+                let scalar = play(Simd::scalar(), &lines_ms);
+                assert!(scalar.iter().any(|v| v.abs() > 1e-3));
+                assert!(
+                    scalar == play(simd, &lines_ms),
+                    "{simd:?} {lines_ms:?}: differs from scalar"
+                );
+            }
         }
     }
 
