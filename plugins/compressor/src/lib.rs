@@ -1,14 +1,14 @@
 //! Gel Compressor: clean, glue and opto compression with an external sidechain, lookahead and
 //! a display you can read.
 //!
-//! Glue only: parameters ([`params`]), the process loop below calling gel-dsp's compressor
+//! Glue only: parameters ([`params`]), the process call below to gel-dsp's compressor
 //! ([`gel_dsp::dynamics::Compressor`]: detector, sidechain filters, gain computer with knee
 //! and range, attack/release smoothing per style, lookahead, makeup, mix, output) and the
 //! editor ([`editor`]) built from gel-ui. Per block (nice-plug splits blocks at parameter
 //! events, so settings are sample accurate):
 //!
-//! 1. non-finite input (main or sidechain) becomes silence and clears the engine
-//!    ([`gel_dsp::blocks::guard`]),
+//! 1. the host buffer becomes a stereo block (mono fan-out; non-finite input, main or
+//!    sidechain, becomes silence and clears the engine; [`gel_plugin::stereo_block`]),
 //! 2. the parameters become [`gel_dsp::dynamics::CompressorSettings`] (the engine glides gain
 //!    and threshold changes); a lookahead change is reported to the host as the new latency,
 //! 3. the engine compresses in place, keyed by the main input or, with Sidechain = External,
@@ -17,16 +17,17 @@
 //!    gain reduction per 10 ms into a lock-free ring the editor draws as history.
 //!
 //! Once the input (and an external key) has been silent for longer than the lookahead and the
-//! gain reduction has settled, the plugin outputs silence without running the DSP.
+//! gain reduction has settled, the engine outputs silence without running
+//! ([`gel_plugin::SilenceTracker`], [`Compressor::sleep`]).
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use gel_dsp::analysis::meter::{LevelMeter, MeterReadings};
 use gel_dsp::blocks::denormal::DenormalGuard;
-use gel_dsp::blocks::gain::MINUS_INFINITY_DB;
 use gel_dsp::blocks::guard;
 use gel_dsp::dynamics::Compressor;
+use gel_plugin::{stereo_block, EditorWatch, SilenceTracker};
 use gel_ui::level_history::{HistoryRing, HistoryWriter};
 use nice_plug::prelude::*;
 
@@ -34,9 +35,6 @@ pub mod editor;
 pub mod params;
 
 use params::CompressorParams;
-
-/// Samples whose magnitude stays below this count as silence (−200 dBFS).
-const SILENCE_THRESHOLD: f32 = 1e-10;
 
 /// One history frame per this many ms …
 pub const HISTORY_INTERVAL_MS: f32 = 10.0;
@@ -100,12 +98,10 @@ pub struct GelCompressor {
     input_meter: LevelMeter,
     output_meter: LevelMeter,
     history: HistoryWriter<HISTORY_LANES>,
-    /// Consecutive silent input samples, to know when the lookahead line has emptied.
-    silent_samples: u64,
-    /// True while the DSP is skipped (silence in, settled, line empty).
-    asleep: bool,
+    /// Silent input (and key) samples, to know when the lookahead line has emptied.
+    silence: SilenceTracker,
     /// Meters and history run only while the editor is open.
-    editor_watch: gel_plugin::EditorWatch,
+    editor_watch: EditorWatch,
 }
 
 impl Default for GelCompressor {
@@ -121,9 +117,8 @@ impl Default for GelCompressor {
             output_meter: LevelMeter::new(display.output_meter.clone()),
             history: HistoryWriter::default(),
             display,
-            silent_samples: 0,
-            asleep: false,
-            editor_watch: gel_plugin::EditorWatch::default(),
+            silence: SilenceTracker::new(),
+            editor_watch: EditorWatch::default(),
         }
     }
 }
@@ -134,18 +129,7 @@ fn max2(v: [f32; 2]) -> f32 {
 }
 
 impl Plugin for GelCompressor {
-    const NAME: &'static str = "Gel Compressor";
-    const VENDOR: &'static str = gel_plugin::VENDOR;
-    const URL: &'static str = "https://gel-audio.org/compressor";
-    const EMAIL: &'static str = gel_plugin::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
-
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = LAYOUTS;
-
-    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
-
-    type SysExMessage = ();
-    type BackgroundTask = ();
+    gel_plugin::plugin_constants!(name: "Gel Compressor", slug: "compressor", layouts: LAYOUTS);
     type Editor = editor::CompressorEditor;
 
     fn params(&self) -> Arc<dyn Params> {
@@ -163,7 +147,7 @@ impl Plugin for GelCompressor {
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.sample_rate = buffer_config.sample_rate;
-        self.mono_input = audio_io_layout.main_input_channels.map(NonZeroU32::get) == Some(1);
+        self.mono_input = gel_plugin::is_mono_input(audio_io_layout);
         let max_block = buffer_config.max_buffer_size as usize;
         self.compressor.prepare(self.sample_rate, max_block);
         self.compressor.set_settings(&self.params.settings());
@@ -183,8 +167,7 @@ impl Plugin for GelCompressor {
         self.input_meter.reset();
         self.output_meter.reset();
         self.history.reset();
-        self.silent_samples = 0;
-        self.asleep = false;
+        self.silence.reset();
     }
 
     fn process(
@@ -195,21 +178,15 @@ impl Plugin for GelCompressor {
     ) -> ProcessStatus {
         let _denormals = DenormalGuard::new();
         let num_samples = buffer.samples();
-        let channels = buffer.as_slice();
-        if channels.len() < 2 || num_samples == 0 {
+        let Some(block) = stereo_block::begin(buffer.as_slice(), self.mono_input) else {
             return ProcessStatus::Normal;
-        }
-        if self.mono_input {
-            // The host's mono input sits in the left slot; the right output starts as silence.
-            let (left, right) = channels.split_at_mut(1);
-            right[0].copy_from_slice(left[0]);
-        }
-        let mut bad_input = guard::sanitize(channels);
+        };
+        let mut bad_input = block.had_non_finite;
+        let (left, right) = (block.left, block.right);
 
         // The key: the aux input's first two channels (a mono aux keys both), or none.
-        let external = self.params.external_sidechain();
         let mut key: Option<(&[f32], &[f32])> = None;
-        if external {
+        if self.params.external_sidechain() {
             if let Some(sidechain) = aux.inputs.first_mut() {
                 let key_channels = sidechain.as_slice();
                 bad_input |= guard::sanitize(key_channels);
@@ -232,54 +209,32 @@ impl Plugin for GelCompressor {
             context.set_latency_samples(latency);
         }
 
-        let (left_slot, right_slot) = channels.split_at_mut(1);
-        let (left, right) = (&mut *left_slot[0], &mut *right_slot[0]);
-
         let editor = self.editor_watch.poll(&self.params.editor_state);
-        let editor_open = editor.open;
         if editor.just_opened {
             self.input_meter.reset();
             self.output_meter.reset();
             self.history.reset();
             self.display.history.clear();
         }
-        if editor_open {
+        if editor.open {
             self.input_meter.process(&[left, right]);
         }
 
-        let silent_key = key.is_none_or(|(l, r)| guard::is_silent(&[l, r], SILENCE_THRESHOLD));
-        let silent_input = silent_key && guard::is_silent(&[left, right], SILENCE_THRESHOLD);
-        self.silent_samples = if silent_input {
-            self.silent_samples + num_samples as u64
+        // This block's output is the input `latency` samples ago: silent once the silence began
+        // at least that long before the block (and the gain reduction has settled).
+        let silent_key = key.is_none_or(|(l, r)| SilenceTracker::is_silent(&[l, r]));
+        let silent = silent_key && SilenceTracker::is_silent(&[left, right]);
+        self.silence.observe_verdict(silent, num_samples);
+        if silent
+            && self.silence.rung_out(u64::from(self.latency), num_samples)
+            && self.compressor.is_idle()
+        {
+            self.compressor.sleep(left, right);
         } else {
-            0
-        };
-        // This block's output is the input `latency` samples ago: silent when the silence
-        // began at least that long before the block.
-        let line_empty = self.silent_samples >= num_samples as u64 + u64::from(self.latency);
-        if line_empty && (self.asleep || self.compressor.is_idle()) {
-            if !self.asleep {
-                // What is left in the engine is below −200 dBFS: make it exactly zero.
-                self.compressor.reset();
-                self.asleep = true;
-            }
-            left.fill(0.0);
-            right.fill(0.0);
-            if editor_open {
-                self.output_meter.process(&[left, right]);
-                self.history.push_block(
-                    &self.display.history,
-                    num_samples,
-                    [MINUS_INFINITY_DB, MINUS_INFINITY_DB, 0.0],
-                );
-            }
-            return ProcessStatus::Normal;
+            self.compressor.process(left, right, key);
         }
-        self.asleep = false;
 
-        self.compressor.process(left, right, key);
-
-        if editor_open {
+        if editor.open {
             self.output_meter.process(&[left, right]);
             let r = self.compressor.readings();
             self.history.push_block(
@@ -299,11 +254,10 @@ impl Plugin for GelCompressor {
 }
 
 impl ClapPlugin for GelCompressor {
-    const CLAP_ID: &'static str = "org.gel-audio.compressor";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("Clean, glue and opto compressor with sidechain and lookahead");
-    const CLAP_MANUAL_URL: Option<&'static str> = None;
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    gel_plugin::clap_constants!(
+        slug: "compressor",
+        description: "Clean, glue and opto compressor with sidechain and lookahead",
+    );
     const CLAP_FEATURES: &'static [ClapFeature] = &[
         ClapFeature::AudioEffect,
         ClapFeature::Stereo,

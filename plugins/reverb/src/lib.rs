@@ -1,36 +1,33 @@
 //! Gel Reverb: rooms, halls, plates and chambers whose decay you can trust.
 //!
-//! Glue only: parameters ([`params`]), the process loop below calling gel-dsp's reverb engine
+//! Glue only: parameters ([`params`]), the process call below to gel-dsp's reverb engine
 //! ([`gel_dsp::reverb`]: pre-delay, diffuser, early reflections, FDN late reverb, filters,
 //! width, ducking, mix), and the editor ([`editor`]) built from gel-ui. Per block:
 //!
-//! 1. non-finite input becomes silence and clears the reverb ([`gel_dsp::blocks::guard`]),
+//! 1. the host buffer becomes a stereo block (mono fan-out; non-finite input becomes silence
+//!    and clears the reverb; [`gel_plugin::stereo_block`]),
 //! 2. the settings (pre-delay synced to the host tempo if asked) go to the engine, which glides
 //!    every change (no clicks),
 //! 3. the engine processes in place; meters feed the editor while it is open,
 //! 4. the tail is reported (twice the longest band RT60, for −120 dB) and, once the input has
-//!    been silent that long, the plugin outputs silence without running the DSP. While frozen
-//!    it keeps running (KeepAlive).
+//!    been silent that long, the engine outputs silence without running
+//!    ([`gel_plugin::SilenceTracker`], [`Reverb::sleep`]). While frozen it keeps running
+//!    (KeepAlive).
 
-use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use gel_dsp::analysis::meter::{LevelMeter, MeterReadings};
 use gel_dsp::blocks::denormal::DenormalGuard;
 use gel_dsp::blocks::gain::db_to_gain;
-use gel_dsp::blocks::guard;
+use gel_dsp::delay::tempo::sanitize_bpm;
 use gel_dsp::reverb::{Reverb, ReverbSettings, MAX_PREDELAY_MS};
+use gel_plugin::{stereo_block, EditorWatch, SilenceTracker};
 use nice_plug::prelude::*;
 
 pub mod editor;
 pub mod params;
 
 use params::ReverbParams;
-
-/// Samples whose magnitude stays below this count as silence (−200 dBFS).
-const SILENCE_THRESHOLD: f32 = 1e-10;
-/// Tempo assumed when the host sends none.
-const DEFAULT_BPM: f64 = 120.0;
 
 /// What the editor reads: written on the audio thread, read on the GUI thread, all atomics.
 pub struct ReverbDisplay {
@@ -55,13 +52,10 @@ pub struct GelReverb {
     reverb: Reverb,
     input_meter: LevelMeter,
     output_meter: LevelMeter,
-    /// Consecutive silent input samples, to report the tail and then sleep.
-    silent_samples: u64,
-    /// True once the tail has rung out and the engine was cleared.
-    asleep: bool,
-
+    /// Silent (and not frozen) input samples, to report the tail and then sleep.
+    silence: SilenceTracker,
     /// Meters run only while the editor is open.
-    editor_watch: gel_plugin::EditorWatch,
+    editor_watch: EditorWatch,
 }
 
 impl Default for GelReverb {
@@ -75,9 +69,8 @@ impl Default for GelReverb {
             input_meter: LevelMeter::new(display.input_meter.clone()),
             output_meter: LevelMeter::new(display.output_meter.clone()),
             display,
-            silent_samples: 0,
-            asleep: false,
-            editor_watch: gel_plugin::EditorWatch::default(),
+            silence: SilenceTracker::new(),
+            editor_watch: EditorWatch::default(),
         }
     }
 }
@@ -86,10 +79,8 @@ impl GelReverb {
     fn settings(&self, bpm: Option<f64>) -> ReverbSettings {
         let p = &self.params;
         let predelay_ms = if p.predelay_sync.value() {
-            let bpm = bpm
-                .filter(|b| b.is_finite() && *b > 1.0)
-                .unwrap_or(DEFAULT_BPM);
-            (f64::from(p.predelay_note.value().beats()) * 60_000.0 / bpm) as f32
+            let beat_ms = 60_000.0 / sanitize_bpm(bpm);
+            (f64::from(p.predelay_note.value().beats()) * beat_ms) as f32
         } else {
             p.predelay.value()
         }
@@ -121,18 +112,7 @@ impl GelReverb {
 }
 
 impl Plugin for GelReverb {
-    const NAME: &'static str = "Gel Reverb";
-    const VENDOR: &'static str = gel_plugin::VENDOR;
-    const URL: &'static str = "https://gel-audio.org/reverb";
-    const EMAIL: &'static str = gel_plugin::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
-
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = gel_plugin::STEREO_OR_MONO_IN;
-
-    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
-
-    type SysExMessage = ();
-    type BackgroundTask = ();
+    gel_plugin::plugin_constants!(name: "Gel Reverb", slug: "reverb");
     type Editor = editor::ReverbEditor;
 
     fn params(&self) -> Arc<dyn Params> {
@@ -150,7 +130,7 @@ impl Plugin for GelReverb {
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.sample_rate = buffer_config.sample_rate;
-        self.mono_input = audio_io_layout.main_input_channels.map(NonZeroU32::get) == Some(1);
+        self.mono_input = gel_plugin::is_mono_input(audio_io_layout);
         let max_block = buffer_config.max_buffer_size as usize;
         self.reverb.set_settings(&self.settings(None));
         self.reverb.prepare(self.sample_rate, max_block);
@@ -164,8 +144,7 @@ impl Plugin for GelReverb {
         self.reverb.reset();
         self.input_meter.reset();
         self.output_meter.reset();
-        self.silent_samples = 0;
-        self.asleep = false;
+        self.silence.reset();
     }
 
     fn process(
@@ -175,76 +154,55 @@ impl Plugin for GelReverb {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let _denormals = DenormalGuard::new();
-        let num_samples = buffer.samples();
-        let channels = buffer.as_slice();
-        if channels.len() < 2 || num_samples == 0 {
+        let Some(block) = stereo_block::begin(buffer.as_slice(), self.mono_input) else {
             return ProcessStatus::Normal;
-        }
-        if self.mono_input {
-            let (left, right) = channels.split_at_mut(1);
-            right[0].copy_from_slice(left[0]);
-        }
-        if guard::sanitize(channels) {
+        };
+        if block.had_non_finite {
             self.reverb.clear();
         }
-        let (left_slot, right_slot) = channels.split_at_mut(1);
-        let (left, right) = (&mut *left_slot[0], &mut *right_slot[0]);
+        let (left, right) = (block.left, block.right);
 
         let editor = self.editor_watch.poll(&self.params.editor_state);
-        let editor_open = editor.open;
         if editor.just_opened {
             self.input_meter.reset();
             self.output_meter.reset();
         }
-        if editor_open {
+        if editor.open {
             self.input_meter.process(&[left, right]);
         }
 
+        // Frozen, the input is muted but the tank holds: never asleep.
         let settings = self.settings(context.transport().tempo);
-        let frozen = settings.freeze;
-        let silent_input = guard::is_silent(&[left, right], SILENCE_THRESHOLD);
-        self.silent_samples = if silent_input && !frozen {
-            self.silent_samples + num_samples as u64
-        } else {
-            0
-        };
+        let frozen = settings.freeze || self.reverb.is_frozen();
+        let silent = SilenceTracker::is_silent(&[left, right]) && !frozen;
+        self.silence.observe_verdict(silent, left.len());
         let tail = self.reverb.tail_samples() as u64;
-        if silent_input && !frozen && !self.reverb.is_frozen() && self.silent_samples > tail {
-            // Rung out: silence without running the DSP (cleared once, on the way in).
-            if !self.asleep {
-                self.reverb.set_settings(&settings);
-                self.reverb.reset();
-                self.asleep = true;
-            }
-            left.fill(0.0);
-            right.fill(0.0);
-            if editor_open {
-                self.output_meter.process(&[left, right]);
-            }
-            return ProcessStatus::Normal;
+        let asleep = silent && self.silence.rung_out(tail, left.len());
+        if asleep {
+            self.reverb.sleep(&settings, left, right);
+        } else {
+            self.reverb.set_settings(&settings);
+            self.reverb.process(left, right);
         }
-        self.asleep = false;
-        self.reverb.set_settings(&settings);
-        self.reverb.process(left, right);
 
-        if editor_open {
+        if editor.open {
             self.output_meter.process(&[left, right]);
         }
-        if frozen || self.reverb.is_frozen() {
+        if asleep {
+            ProcessStatus::Normal
+        } else if frozen {
             ProcessStatus::KeepAlive
         } else {
-            let left_over = tail.saturating_sub(self.silent_samples);
-            ProcessStatus::Tail(left_over.min(u64::from(u32::MAX - 1)) as u32)
+            self.silence.tail_status(tail)
         }
     }
 }
 
 impl ClapPlugin for GelReverb {
-    const CLAP_ID: &'static str = "org.gel-audio.reverb";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("Room, hall, plate and chamber reverb with a decay you can trust");
-    const CLAP_MANUAL_URL: Option<&'static str> = None;
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    gel_plugin::clap_constants!(
+        slug: "reverb",
+        description: "Room, hall, plate and chamber reverb with a decay you can trust",
+    );
     const CLAP_FEATURES: &'static [ClapFeature] = &[
         ClapFeature::AudioEffect,
         ClapFeature::Stereo,

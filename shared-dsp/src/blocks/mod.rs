@@ -9,6 +9,7 @@
 //! | [`filter`] | TPT state-variable filter, Linkwitz-Riley crossover, allpass |
 //! | [`delay_line`] | power-of-two stereo ring buffer, Hermite fractional reads |
 //! | [`ducker`] | input envelope follower ducking a wet signal (delay and reverb) |
+//! | [`mix`] | equal-power dry/wet mix, mid/side width and output gain of a send-style effect |
 //! | [`path_crossfade`] | click-free switch between two processing paths (warm-up + raised-cosine fade) |
 
 pub mod delay_line;
@@ -17,5 +18,6 @@ pub mod ducker;
 pub mod filter;
 pub mod gain;
 pub mod guard;
+pub mod mix;
 pub mod path_crossfade;
 pub mod smoothing;

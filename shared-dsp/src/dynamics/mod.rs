@@ -168,6 +168,8 @@ pub struct Compressor {
     readings: CompressorReadings,
     /// Consecutive samples of all-zero input (main and key).
     silent_run: usize,
+    /// True while [`sleep`](Compressor::sleep) has cleared the state and nothing ran since.
+    asleep: bool,
 }
 
 impl Default for Compressor {
@@ -224,6 +226,7 @@ impl Compressor {
             dry: [0.0; CHUNK],
             readings: CompressorReadings::default(),
             silent_run: 0,
+            asleep: false,
         };
         c.prepare(48_000.0, 512);
         c
@@ -288,6 +291,20 @@ impl Compressor {
             ..Default::default()
         };
         self.silent_run = 0;
+        self.asleep = false;
+    }
+
+    /// A block the plugin need not compute: its input (and key) has been silent for longer
+    /// than the lookahead and the compressor [is idle](Self::is_idle). Outputs silence; the
+    /// first such block clears what is left (below −200 dBFS) to exact zeros, so the readings
+    /// are those of silence until [`process`](Self::process) runs again.
+    pub fn sleep(&mut self, left: &mut [f32], right: &mut [f32]) {
+        if !self.asleep {
+            self.reset();
+            self.asleep = true;
+        }
+        left.fill(0.0);
+        right.fill(0.0);
     }
 
     /// Every gain ramp and curve ramp (for prepare/reset/skip).
@@ -475,15 +492,16 @@ impl Compressor {
     }
 
     /// True when the input has been silent for longer than every window
-    /// (hold, RMS, lookahead) and no gain reduction is left.
+    /// (hold, RMS, lookahead) and no gain reduction is left, or while asleep.
     pub fn is_idle(&self) -> bool {
-        self.silent_run > self.settled_after()
-            && self.lanes.iter().all(|l| l.ballistics.is_settled())
-            && !self.mix.is_ramping()
-            && !self.makeup.is_ramping()
-            && !self.output.is_ramping()
-            && self.listen.steady().is_some()
-            && !self.curve_moving
+        self.asleep
+            || self.silent_run > self.settled_after()
+                && self.lanes.iter().all(|l| l.ballistics.is_settled())
+                && !self.mix.is_ramping()
+                && !self.makeup.is_ramping()
+                && !self.output.is_ramping()
+                && self.listen.steady().is_some()
+                && !self.curve_moving
     }
 
     fn settled_after(&self) -> usize {
@@ -501,6 +519,7 @@ impl Compressor {
         sidechain: Option<(&[f32], &[f32])>,
     ) {
         let _ftz = DenormalGuard::new();
+        self.asleep = false;
         let n = left.len().min(right.len());
         let (left, right) = (&mut left[..n], &mut right[..n]);
         if guard::sanitize(&mut [&mut *left, &mut *right]) {

@@ -556,6 +556,26 @@ fn sleeps_after_silence_and_wakes() {
 }
 
 #[test]
+fn sleep_clears_once_outputs_silence_and_reads_silence() {
+    let s = settings();
+    let mut c = compressor(&s);
+    let x = sine(0.9, 1000.0, 0.0, 0..4800);
+    run(&mut c, &x, 480);
+    assert!(c.readings().max_gain_reduction_db[0] > 1.0);
+    let (mut l, mut r) = (vec![0.5f32; 64], vec![0.5f32; 64]);
+    c.sleep(&mut l, &mut r);
+    assert!(l.iter().chain(&r).all(|v| *v == 0.0));
+    assert!(c.is_idle(), "asleep is idle");
+    let rd = c.readings();
+    assert_eq!(rd.input_peak_db, [MINUS_INFINITY_DB; 2]);
+    assert_eq!(rd.max_gain_reduction_db, [0.0; 2]);
+    // The state was cleared: waking gives the output of a fresh compressor.
+    let mut fresh = compressor(&s);
+    assert!(run(&mut c, &x, 480) == run(&mut fresh, &x, 480));
+    assert!(!c.is_idle(), "awake again");
+}
+
+#[test]
 fn makeup_mix_and_output_gain() {
     // Auto makeup = half the reduction at 0 dBFS: (0 − (−20))·(1 − 1/4)/2 = 7.5 dB.
     let s = CompressorSettings {

@@ -24,6 +24,7 @@ pub mod metrics;
 
 use crate::blocks::ducker::Ducker;
 use crate::blocks::filter::Svf;
+use crate::blocks::mix::mix_gains;
 use crate::blocks::smoothing::LinearRamp;
 use crate::reverb::diffuser::{Diffuser, STAGES};
 use crate::reverb::early_reflections::EarlyReflections;
@@ -540,20 +541,6 @@ impl Default for ReverbSettings {
     }
 }
 
-/// Dry and wet gains of the equal-power mix law (`cos`, `sin` of `mix·π/2`).
-pub fn mix_gains(mix: f32, wet_only: bool) -> (f32, f32) {
-    if wet_only {
-        return (0.0, 1.0);
-    }
-    let a = mix.clamp(0.0, 1.0) * std::f32::consts::FRAC_PI_2;
-    let (dry, wet) = (a.cos(), a.sin());
-    // Exact ends.
-    (
-        if mix >= 1.0 { 0.0 } else { dry },
-        if mix <= 0.0 { 0.0 } else { wet },
-    )
-}
-
 /// The whole reverb (see the module docs).
 #[derive(Debug, Clone)]
 pub struct Reverb {
@@ -581,6 +568,8 @@ pub struct Reverb {
     low_cut_hz: f32,
     high_cut_hz: f32,
     scratch: [[f32; MAX_CHUNK]; 9],
+    /// True while [`sleep`](Reverb::sleep) has cleared the tanks and nothing ran since.
+    asleep: bool,
 }
 
 impl Default for Reverb {
@@ -616,6 +605,7 @@ impl Reverb {
             low_cut_hz: 20.0,
             high_cut_hz: 20_000.0,
             scratch: [[0.0; MAX_CHUNK]; 9],
+            asleep: false,
         }
     }
 
@@ -673,6 +663,21 @@ impl Reverb {
         for f in self.low_cut.iter_mut().chain(self.high_cut.iter_mut()) {
             f.reset();
         }
+        self.asleep = false;
+    }
+
+    /// A block of silent input once the tail has rung out (not frozen): outputs silence
+    /// without running. The first such block takes `s` and clears every memory (what is left
+    /// is below −120 dB) with every glide at its target; later ones touch nothing (a setting
+    /// changed meanwhile glides from there once the input returns).
+    pub fn sleep(&mut self, s: &ReverbSettings, left: &mut [f32], right: &mut [f32]) {
+        if !self.asleep {
+            self.set_settings(s);
+            self.reset();
+            self.asleep = true;
+        }
+        left.fill(0.0);
+        right.fill(0.0);
     }
 
     /// Clears the signal memory only (e.g. after non-finite input), keeping the glides.
@@ -777,6 +782,7 @@ impl Reverb {
 
     /// Processes `left`, `right` in place (dry in, mixed out).
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.asleep = false;
         let n = left.len().min(right.len());
         let mut start = 0;
         while start < n {

@@ -341,3 +341,25 @@ fn plate_has_no_early_reflections_and_hall_has_them() {
     let e: f32 = p[..n].iter().map(|t| t.1 * t.1).sum();
     assert!((e - 0.5).abs() < 1e-4);
 }
+
+#[test]
+fn sleep_outputs_silence_and_wakes_like_a_fresh_reverb() {
+    let _ftz = DenormalGuard::new();
+    let s = ReverbSettings::default();
+    let mut r = reverb(s);
+    let (mut l, mut rr) = (vec![0.0f32; 512], vec![0.0f32; 512]);
+    l[0] = 1.0;
+    r.process(&mut l, &mut rr);
+    let (mut l, mut rr) = (vec![0.25f32; 512], vec![0.25f32; 512]);
+    r.sleep(&s, &mut l, &mut rr);
+    assert!(l.iter().chain(&rr).all(|v| *v == 0.0));
+    // The tanks were cleared: an impulse now rings exactly as in a new reverb.
+    let len = 4096;
+    let (mut l, mut rr) = (vec![0.0f32; len], vec![0.0f32; len]);
+    l[0] = 1.0;
+    rr[0] = 1.0;
+    for start in (0..len).step_by(512) {
+        r.process(&mut l[start..start + 512], &mut rr[start..start + 512]);
+    }
+    assert!((l, rr) == impulse_response(s, len));
+}

@@ -9,6 +9,7 @@
 //!
 //! Signal order, first to last: polarity → swap → width → pan → output gain.
 
+use crate::blocks::mix::width_matrix;
 use crate::blocks::smoothing::Matrix2;
 use crate::stereo::pan::{balance_gains, pan_gains, PanLaw};
 
@@ -107,19 +108,6 @@ fn pan_matrix(settings: &PlacementSettings) -> Matrix2 {
             settings.pan_left.clamp(-1.0, 1.0),
             settings.pan_right.clamp(-1.0, 1.0),
         ),
-    }
-}
-
-/// Mid/side width: `mid = (l+r)/2`, `side = w·(l−r)/2`, `l' = mid+side`, `r' = mid−side`.
-/// At w = 1 this is exactly the identity, at w = 0 both rows are equal (exact mono).
-fn width_matrix(width: f32) -> Matrix2 {
-    let direct = 0.5 * (1.0 + width);
-    let cross = 0.5 * (1.0 - width);
-    Matrix2 {
-        ll: direct,
-        rl: cross,
-        lr: cross,
-        rr: direct,
     }
 }
 
