@@ -9,7 +9,9 @@
 //! decay the user sets is the RT60 of every algorithm (Jot's absorption makes it exact for any
 //! line set; see [`fdn`]).
 //!
-//! Nothing clicks under automation: gains ramp per sample ([`LinearRamp`]); size glides the
+//! Width, ducking, mix and output gain are the output stage delay and reverb share
+//! ([`DryWetMix`]). Nothing clicks under automation: gains ramp per sample ([`LinearRamp`],
+//! [`DryWetMix`]); size glides the
 //! line lengths and reflection taps; decay, multipliers and crossovers glide the absorption
 //! filters per 32-sample chunk; the pre-delay crossfades between two read taps; an algorithm
 //! change starts a second tank with the new preset and fades the old one out over
@@ -24,7 +26,7 @@ pub mod metrics;
 
 use crate::blocks::ducker::Ducker;
 use crate::blocks::filter::Svf;
-use crate::blocks::mix::mix_gains;
+use crate::blocks::mix::{DryWetMix, MixSettings};
 use crate::blocks::smoothing::LinearRamp;
 use crate::reverb::diffuser::{Diffuser, STAGES};
 use crate::reverb::early_reflections::EarlyReflections;
@@ -558,10 +560,8 @@ pub struct Reverb {
     freeze_step: f32,
     early: LinearRamp,
     late: LinearRamp,
-    dry: LinearRamp,
-    wet: LinearRamp,
-    side: LinearRamp,
-    output: LinearRamp,
+    /// Width, dry/wet mix and output gain.
+    mix: DryWetMix,
     ducker: Ducker,
     low_cut: [Svf; 2],
     high_cut: [Svf; 2],
@@ -595,10 +595,7 @@ impl Reverb {
             freeze_step: 0.0,
             early: LinearRamp::new(),
             late: LinearRamp::new(),
-            dry: LinearRamp::new(),
-            wet: LinearRamp::new(),
-            side: LinearRamp::new(),
-            output: LinearRamp::new(),
+            mix: DryWetMix::new(),
             ducker: Ducker::new(),
             low_cut: [Svf::new(), Svf::new()],
             high_cut: [Svf::new(), Svf::new()],
@@ -616,19 +613,12 @@ impl Reverb {
             t.prepare(sample_rate, max_block);
         }
         self.predelay.prepare(sample_rate, MAX_CHUNK);
-        for r in [
-            &mut self.input_gain,
-            &mut self.early,
-            &mut self.late,
-            &mut self.dry,
-            &mut self.wet,
-            &mut self.side,
-            &mut self.output,
-        ] {
+        for r in [&mut self.input_gain, &mut self.early, &mut self.late] {
             r.prepare(sample_rate, max_block);
             r.set_ramp_time_ms(RAMP_MS);
         }
         self.input_gain.set_ramp_time_ms(100.0);
+        self.mix.prepare(sample_rate, max_block);
         self.ducker.prepare(sample_rate, max_block);
         self.fade_step = MAX_CHUNK as f32 / (ALGORITHM_FADE_MS * 0.001 * sample_rate);
         self.freeze_step = 1.0 / (0.1 * sample_rate);
@@ -700,7 +690,6 @@ impl Reverb {
 
     fn apply_gain_targets(&mut self, snap: bool) {
         let s = self.settings;
-        let (dry, wet) = mix_gains(s.mix, s.wet_only);
         let el = s.early_late.clamp(0.0, 1.0);
         let early = (2.0 * (1.0 - el)).min(1.0);
         let late = (2.0 * el).min(1.0);
@@ -709,11 +698,18 @@ impl Reverb {
             (&mut self.input_gain, input),
             (&mut self.early, early),
             (&mut self.late, late),
-            (&mut self.dry, dry),
-            (&mut self.wet, wet),
-            (&mut self.side, s.width.clamp(0.0, 2.0)),
-            (&mut self.output, s.output_gain.max(0.0)),
         ];
+        let output = MixSettings {
+            mix: s.mix,
+            wet_only: s.wet_only,
+            width: s.width,
+            output_gain: s.output_gain,
+        };
+        if snap {
+            self.mix.snap(&output);
+        } else {
+            self.mix.set(&output);
+        }
         for (ramp, v) in targets {
             if snap {
                 ramp.reset(v);
@@ -901,36 +897,9 @@ impl Reverb {
             self.ducker.process(left, right, aux);
         }
 
-        // Width, mix, output (constant gains unless something ramps or ducks).
-        let ramping = self.side.is_ramping()
-            || self.wet.is_ramping()
-            || self.dry.is_ramping()
-            || self.output.is_ramping();
-        if !ramping && !duck {
-            let side_gain = self.side.current();
-            let out = self.output.current();
-            let wet_gain = self.wet.current() * out;
-            let dry_gain = self.dry.current() * out;
-            for k in 0..n {
-                let (l, r) = (wet_l[k], wet_r[k]);
-                let mid = 0.5 * (l + r);
-                let side = 0.5 * (l - r) * side_gain;
-                left[k] = dry_gain * left[k] + wet_gain * (mid + side);
-                right[k] = dry_gain * right[k] + wet_gain * (mid - side);
-            }
-            return;
-        }
-        for k in 0..n {
-            let side_gain = self.side.next();
-            let (l, r) = (wet_l[k], wet_r[k]);
-            let mid = 0.5 * (l + r);
-            let side = 0.5 * (l - r) * side_gain;
-            let wet_gain = self.wet.next() * if duck { aux[k] } else { 1.0 };
-            let dry_gain = self.dry.next();
-            let out = self.output.next();
-            left[k] = out * (dry_gain * left[k] + wet_gain * (mid + side));
-            right[k] = out * (dry_gain * right[k] + wet_gain * (mid - side));
-        }
+        // Width, mix, output.
+        self.mix
+            .process(left, right, wet_l, wet_r, duck.then_some(&*aux));
     }
 }
 
