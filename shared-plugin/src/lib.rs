@@ -8,11 +8,15 @@
 //!   status reported to the host.
 //! - [`stereo_block`]: the top of `process` — mono fan-out, non-finite sanitising, left/right
 //!   split.
+//! - [`param`]: parameter builders (Hz, ms/s, %, dB, ratio, switches) and [`param_text`], the
+//!   one formatter and parser per kind of quantity they use.
 //!
 //! Layering: plugins depend on gel-plugin, gel-ui may depend on gel-plugin, gel-plugin never on
 //! gel-ui (or egui). It depends on nice-plug (the types it builds) and gel-dsp (the guards).
 
 pub mod editor_state;
+pub mod param;
+pub mod param_text;
 pub mod silence;
 pub mod stereo_block;
 pub mod vendor;

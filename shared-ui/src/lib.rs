@@ -21,7 +21,6 @@ pub mod layout;
 pub mod level_history;
 pub mod meter;
 pub mod param_edit;
-pub mod param_text;
 pub mod selector;
 pub mod spectrum_view;
 pub mod theme;

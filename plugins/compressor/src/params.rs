@@ -6,7 +6,10 @@
 use std::sync::Arc;
 
 use gel_dsp::dynamics::{ChannelMode, CompressorSettings, CompressorStyle, Detection};
-use gel_ui::param_text::{on_off, parse_number_with_unit as parse_number};
+use gel_plugin::param::{
+    db_param, gain_db_param, hz_param, linear, on_off, output_gain, percent_param, ratio_param,
+    skewed, time_ms_param,
+};
 use nice_plug::prelude::*;
 
 /// The compressor's character as a host shows it.
@@ -148,33 +151,6 @@ pub const RATIO_INFINITE: f32 = 100.0;
 /// Longest lookahead in ms (the engine allocates for it).
 pub const MAX_LOOKAHEAD_MS: f32 = 20.0;
 
-/// `4.0:1`, `12.5:1`, and `∞:1` at the top of the range.
-pub fn format_ratio(ratio: f32) -> String {
-    if ratio >= RATIO_INFINITE {
-        "∞:1".to_string()
-    } else {
-        format!("{ratio:.1}:1")
-    }
-}
-
-/// Accepts `4`, `4:1`, `4.0 : 1`, `inf`, `∞`, `∞:1`, `infinity`.
-pub fn parse_ratio(text: &str) -> Option<f32> {
-    let t = text.trim().to_ascii_lowercase();
-    let number = t
-        .strip_suffix(":1")
-        .or_else(|| t.strip_suffix(": 1"))
-        .unwrap_or(&t)
-        .trim();
-    match number {
-        "inf" | "∞" | "infinity" => Some(RATIO_INFINITE),
-        _ => number
-            .parse::<f32>()
-            .ok()
-            .filter(|v| v.is_finite())
-            .map(|v| v.min(RATIO_INFINITE)),
-    }
-}
-
 /// The ratio the engine gets: the knob's top end is ∞.
 pub fn ratio_value(knob: f32) -> f32 {
     if knob >= RATIO_INFINITE {
@@ -182,92 +158,6 @@ pub fn ratio_value(knob: f32) -> f32 {
     } else {
         knob.max(1.0)
     }
-}
-
-/// `0.05 ms`, `2.50 ms`, `30.0 ms`, `250 ms`, `1.50 s`.
-pub fn format_time_ms(ms: f32) -> String {
-    if ms < 10.0 {
-        format!("{ms:.2} ms")
-    } else if ms < 100.0 {
-        format!("{ms:.1} ms")
-    } else if ms < 1000.0 {
-        format!("{ms:.0} ms")
-    } else {
-        format!("{:.2} s", ms / 1000.0)
-    }
-}
-
-/// Accepts `30`, `30 ms`, `30ms`, `1.5 s`, `1.5s`, `50 us` (a bare number is milliseconds).
-pub fn parse_time_ms(text: &str) -> Option<f32> {
-    let t = text.trim().to_ascii_lowercase();
-    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix("us").or_else(|| t.strip_suffix("µs")) {
-        (n, 0.001)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1000.0)
-    } else {
-        (t.as_str(), 1.0)
-    };
-    let v: f32 = number.trim().parse().ok()?;
-    v.is_finite().then_some(v * scale)
-}
-
-fn time_param(name: &str, default: f32, min: f32, max: f32, skew: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(skew),
-        },
-    )
-    .with_step_size(0.01)
-    .with_value_to_string(Arc::new(format_time_ms))
-    .with_string_to_value(Arc::new(parse_time_ms))
-}
-
-fn decibels(name: &str, default: f32, min: f32, max: f32, signed: bool) -> FloatParam {
-    let param = FloatParam::new(name, default, FloatRange::Linear { min, max })
-        .with_unit(" dB")
-        .with_step_size(0.1)
-        .with_string_to_value(Arc::new(parse_number));
-    if signed {
-        param.with_value_to_string(Arc::new(|db| format!("{db:+.1}")))
-    } else {
-        param.with_value_to_string(formatters::v2s_f32_rounded(1))
-    }
-}
-
-fn percent(name: &str, default: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Linear {
-            min: 0.0,
-            max: 100.0,
-        },
-    )
-    .with_unit(" %")
-    .with_step_size(0.1)
-    .with_value_to_string(formatters::v2s_f32_rounded(1))
-    .with_string_to_value(Arc::new(parse_number))
-}
-
-fn hz(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(-2.0),
-        },
-    )
-    .with_step_size(1.0)
-    .with_value_to_string(formatters::v2s_f32_hz_then_khz(0))
-    .with_string_to_value(formatters::s2v_f32_hz_then_khz())
 }
 
 impl Default for CompressorParams {
@@ -278,68 +168,71 @@ impl Default for CompressorParams {
                 EDITOR_SIZE.0 as f32,
                 EDITOR_SIZE.1 as f32,
             ),
-            threshold: decibels("Threshold", defaults.threshold_db, -60.0, 0.0, false),
-            ratio: FloatParam::new(
+            threshold: db_param("Threshold", defaults.threshold_db, -60.0, 0.0, 0.1),
+            // 1 + 99·n⁴: 2:1 at a third of the knob, 4:1 at 0.42, 8:1 at the middle.
+            ratio: ratio_param(
                 "Ratio",
                 defaults.ratio,
-                FloatRange::Skewed {
-                    min: 1.0,
-                    max: RATIO_INFINITE,
-                    // 1 + 99·n⁴: 2:1 at a third of the knob, 4:1 at 0.42, 8:1 at the middle.
-                    factor: FloatRange::skew_factor(-2.0),
-                },
-            )
-            .with_step_size(0.01)
-            .with_value_to_string(Arc::new(format_ratio))
-            .with_string_to_value(Arc::new(parse_ratio)),
-            knee: decibels("Knee", defaults.knee_db, 0.0, 24.0, false),
-            // 0.01 + 500·n⁸: 1 ms at 0.56, 10 ms at 0.75, 100 ms at 0.92 of the knob.
-            attack: time_param("Attack", defaults.attack_ms, 0.01, 500.0, -3.0),
-            // 1 + 4999·n^5.7: 100 ms at the middle, 1 s at 0.75.
-            release: time_param("Release", defaults.release_ms, 1.0, 5000.0, -2.5),
-            auto_release: on_off("Auto Release", defaults.auto_release),
-            range: decibels(
-                "Range",
-                defaults.range_db.clamp(0.0, 60.0),
-                0.0,
-                60.0,
-                false,
+                skewed(1.0, RATIO_INFINITE, -2.0),
+                0.01,
+                RATIO_INFINITE,
             ),
-            makeup: decibels(
+            knee: db_param("Knee", defaults.knee_db, 0.0, 24.0, 0.1),
+            // 0.01 + 500·n⁸: 1 ms at 0.56, 10 ms at 0.75, 100 ms at 0.92 of the knob.
+            attack: time_ms_param(
+                "Attack",
+                defaults.attack_ms,
+                skewed(0.01, 500.0, -3.0),
+                0.01,
+            ),
+            // 1 + 4999·n^5.7: 100 ms at the middle, 1 s at 0.75.
+            release: time_ms_param(
+                "Release",
+                defaults.release_ms,
+                skewed(1.0, 5000.0, -2.5),
+                0.01,
+            ),
+            auto_release: on_off("Auto Release", defaults.auto_release),
+            range: db_param("Range", defaults.range_db.clamp(0.0, 60.0), 0.0, 60.0, 0.1),
+            makeup: gain_db_param(
                 "Makeup",
                 defaults.makeup_db.clamp(0.0, 30.0),
                 0.0,
                 30.0,
-                true,
+                0.1,
             ),
             auto_makeup: on_off("Auto Makeup", defaults.auto_makeup),
-            mix: percent("Mix", defaults.mix * 100.0),
-            output_gain: gel_ui::param_text::output_gain_named("Output Gain"),
+            mix: percent_param("Mix", defaults.mix * 100.0, 100.0),
+            output_gain: output_gain("Output Gain"),
             style: EnumParam::new("Style", StyleParam::Clean),
             detection: EnumParam::new("Detection", DetectionParam::Peak),
-            rms_window: time_param("RMS Window", defaults.rms_window_ms, 1.0, 100.0, -1.5),
-            stereo_link: percent("Stereo Link", defaults.stereo_link * 100.0),
+            rms_window: time_ms_param(
+                "RMS Window",
+                defaults.rms_window_ms,
+                skewed(1.0, 100.0, -1.5),
+                0.01,
+            ),
+            stereo_link: percent_param("Stereo Link", defaults.stereo_link * 100.0, 100.0),
             channel_mode: EnumParam::new("Channel Mode", ChannelModeParam::Stereo),
             // Not automatable: it is the plugin's latency, which a host re-reads only when the
             // plugin restarts; a moving latency cannot be compensated while playing.
-            lookahead: FloatParam::new(
+            lookahead: time_ms_param(
                 "Lookahead",
                 defaults.lookahead_ms,
-                FloatRange::Linear {
-                    min: 0.0,
-                    max: MAX_LOOKAHEAD_MS,
-                },
+                linear(0.0, MAX_LOOKAHEAD_MS),
+                0.01,
             )
-            .with_unit(" ms")
-            .with_step_size(0.01)
-            .with_value_to_string(formatters::v2s_f32_rounded(2))
-            .with_string_to_value(Arc::new(parse_time_ms))
             .non_automatable(),
             sidechain: EnumParam::new("Sidechain", SidechainParam::Internal),
             sc_hp_on: on_off("SC High-Pass On", false),
-            sc_hp_freq: hz("SC High-Pass", 100.0, 20.0, 2000.0),
+            sc_hp_freq: hz_param("SC High-Pass", 100.0, skewed(20.0, 2000.0, -2.0), Some(1.0)),
             sc_lp_on: on_off("SC Low-Pass On", false),
-            sc_lp_freq: hz("SC Low-Pass", 8000.0, 500.0, 20_000.0),
+            sc_lp_freq: hz_param(
+                "SC Low-Pass",
+                8000.0,
+                skewed(500.0, 20_000.0, -2.0),
+                Some(1.0),
+            ),
             // Not automatable: a monitoring aid (hear what the detector hears), not part of the
             // mix; it switches the output to the key signal without a crossfade.
             sc_listen: on_off("SC Listen", false),
@@ -386,21 +279,23 @@ mod tests {
 
     #[test]
     fn ratio_texts() {
-        assert_eq!(format_ratio(4.0), "4.0:1");
-        assert_eq!(format_ratio(RATIO_INFINITE), "∞:1");
-        for text in ["4", "4:1", "4.0:1", " 4.0 : 1 "] {
-            assert_eq!(parse_ratio(text), Some(4.0), "{text:?}");
+        let p = CompressorParams::default();
+        let text = |ratio: f32| {
+            p.ratio
+                .normalized_value_to_string(p.ratio.preview_normalized(ratio), true)
+        };
+        assert_eq!(text(4.0), "4.00:1");
+        assert_eq!(text(RATIO_INFINITE), "∞:1");
+        for typed in ["4", "4:1", " 4.0 : 1 "] {
+            assert_eq!(
+                p.ratio.string_to_normalized_value(typed),
+                Some(p.ratio.preview_normalized(4.0)),
+                "{typed:?}"
+            );
         }
-        for text in ["inf", "INF", "∞", "∞:1", "infinity"] {
-            assert_eq!(parse_ratio(text), Some(RATIO_INFINITE), "{text:?}");
-        }
-        assert_eq!(parse_ratio("lots"), None);
+        assert_eq!(p.ratio.string_to_normalized_value("inf"), Some(1.0));
         assert_eq!(ratio_value(RATIO_INFINITE), f32::INFINITY);
         assert_eq!(ratio_value(2.5), 2.5);
-        for r in [1.0f32, 1.5, 4.0, 20.0, 99.9] {
-            let back = parse_ratio(&format_ratio(r)).unwrap();
-            assert!((back - r).abs() < 0.051, "{r} -> {back}");
-        }
     }
 
     #[test]
@@ -410,22 +305,6 @@ mod tests {
         // 0.01 steps: 7.1875 shows as 7.19.
         assert!((at(0.5) - (1.0 + 99.0 / 16.0)).abs() < 0.006);
         assert!(p.ratio.preview_normalized(4.0) > 0.40 && p.ratio.preview_normalized(4.0) < 0.44);
-    }
-
-    #[test]
-    fn time_texts_round_trip() {
-        for ms in [0.01f32, 0.5, 2.25, 10.0, 37.5, 250.0, 1500.0, 5000.0] {
-            let text = format_time_ms(ms);
-            let back = parse_time_ms(&text).unwrap();
-            assert!(
-                (back - ms).abs() <= 0.005 * ms.max(1.0),
-                "{ms} -> {text} -> {back}"
-            );
-        }
-        assert_eq!(parse_time_ms("30"), Some(30.0));
-        assert_eq!(parse_time_ms("1.5s"), Some(1500.0));
-        assert_eq!(parse_time_ms("50 us"), Some(0.05));
-        assert_eq!(parse_time_ms("soon"), None);
     }
 
     #[test]

@@ -4,13 +4,14 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use gel_plugin::param_text::format_time_ms;
 use gel_ui::egui::{self, RichText};
 use gel_ui::{
     create_editor, section, theme, EnumSelector, GainReductionMeter, GelEditor, Knob, LevelMeter,
     ParamToggle,
 };
 
-use crate::params::{format_time_ms, DelayParams};
+use crate::params::DelayParams;
 use crate::DelayDisplay;
 
 pub type DelayEditor = GelEditor;
@@ -76,8 +77,8 @@ pub fn create(params: Arc<DelayParams>, display: Arc<DelayDisplay>) -> Option<De
                             ui,
                             &format!(
                                 "L {}  ·  R {}  ·  {:.1} BPM",
-                                format_time_ms(display.left_ms.load(Ordering::Relaxed)),
-                                format_time_ms(display.right_ms.load(Ordering::Relaxed)),
+                                format_time_ms(display.left_ms.load(Ordering::Relaxed), 2),
+                                format_time_ms(display.right_ms.load(Ordering::Relaxed), 2),
                                 display.bpm.load(Ordering::Relaxed)
                             ),
                         );

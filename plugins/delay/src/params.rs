@@ -6,7 +6,10 @@ use std::sync::Arc;
 use gel_dsp::delay::echo::EchoMode;
 use gel_dsp::delay::tempo::{NoteFeel, NoteValue};
 use gel_dsp::delay::time_change::TimeChangeMode;
-use gel_ui::param_text::{on_off, parse_number_with_unit as parse_number, parse_on_off};
+use gel_plugin::param::{
+    db_param, hz_param, linear, on_off, output_gain, percent_param, skewed, switch_param,
+    time_ms_param,
+};
 use nice_plug::prelude::*;
 
 /// Synced note value as a host shows it (a bar is a whole note, 4/4).
@@ -192,84 +195,15 @@ pub struct DelayParams {
 /// Editor size in logical pixels at 100 % zoom.
 pub const EDITOR_SIZE: (u32, u32) = (1240, 430);
 
-/// `0.8` → `0.80 ms`, `375` → `375.0 ms`, `1250` → `1.250 s`.
-pub fn format_time_ms(ms: f32) -> String {
-    if ms < 100.0 {
-        format!("{ms:.2} ms")
-    } else if ms < 1000.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{:.3} s", ms / 1000.0)
-    }
-}
-
-/// Accepts `375`, `375 ms`, `375ms`, `1.25 s`, `1.25s` (a bare number is milliseconds).
-pub fn parse_time_ms(text: &str) -> Option<f32> {
-    let t = text.trim().to_ascii_lowercase();
-    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1000.0)
-    } else {
-        (t.as_str(), 1.0)
-    };
-    let v: f32 = number.trim().parse().ok()?;
-    (v.is_finite()).then_some(v * scale)
-}
-
+/// The left and right delay times: 1 ms – 4 s, 0.01 ms steps.
 fn time_param(name: &str, default: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min: 1.0,
-            max: 4000.0,
-            // Close to logarithmic: 100 ms sits near a third of the way, 1 s near two thirds.
-            factor: FloatRange::skew_factor(-2.2),
-        },
-    )
-    .with_step_size(0.01)
-    .with_value_to_string(Arc::new(format_time_ms))
-    .with_string_to_value(Arc::new(parse_time_ms))
+    // Close to logarithmic: 100 ms sits near a third of the way, 1 s near two thirds.
+    time_ms_param(name, default, skewed(1.0, 4000.0, -2.2), 0.01)
 }
 
-fn percent(name: &str, default: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max })
-        .with_unit(" %")
-        .with_step_size(0.1)
-        .with_value_to_string(formatters::v2s_f32_rounded(1))
-        .with_string_to_value(Arc::new(parse_number))
-}
-
-fn hz(name: &str, default: f32, min: f32, max: f32, digits: usize) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(-2.0),
-        },
-    )
-    .with_step_size(if digits == 0 { 1.0 } else { 0.01 })
-    .with_value_to_string(formatters::v2s_f32_hz_then_khz(digits))
-    .with_string_to_value(formatters::s2v_f32_hz_then_khz())
-}
-
+/// The wow and flutter rates.
 fn rate(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(-1.0),
-        },
-    )
-    .with_unit(" Hz")
-    .with_step_size(0.01)
-    .with_value_to_string(formatters::v2s_f32_rounded(2))
-    .with_string_to_value(Arc::new(parse_number))
+    hz_param(name, default, skewed(min, max, -1.0), Some(0.01))
 }
 
 impl Default for DelayParams {
@@ -281,27 +215,8 @@ impl Default for DelayParams {
             ),
             time: time_param("Time", 375.0),
             time_right: time_param("Right Time", 375.0),
-            link: BoolParam::new("Link L/R", true)
-                .with_value_to_string(Arc::new(|on| {
-                    if on { "Linked" } else { "Independent" }.to_string()
-                }))
-                .with_string_to_value(Arc::new(|s| match s.trim().to_ascii_lowercase().as_str() {
-                    "linked" => Some(true),
-                    "independent" => Some(false),
-                    other => parse_on_off(other),
-                })),
-            offset: FloatParam::new(
-                "Stereo Offset",
-                0.0,
-                FloatRange::Linear {
-                    min: -100.0,
-                    max: 100.0,
-                },
-            )
-            .with_unit(" ms")
-            .with_step_size(0.01)
-            .with_value_to_string(Arc::new(|v| format!("{v:+.2}")))
-            .with_string_to_value(Arc::new(parse_number)),
+            link: switch_param("Link L/R", true, "Independent", "Linked"),
+            offset: time_ms_param("Stereo Offset", 0.0, linear(-100.0, 100.0), 0.01),
             sync: on_off("Sync", false),
             note: EnumParam::new("Note", NoteParam::Quarter),
             note_type: EnumParam::new("Note Type", NoteTypeParam::Straight),
@@ -309,74 +224,28 @@ impl Default for DelayParams {
             note_type_right: EnumParam::new("Right Note Type", NoteTypeParam::Straight),
             mode: EnumParam::new("Mode", ModeParam::Stereo),
             time_change: EnumParam::new("Time Change", TimeChangeParam::Tape),
-            feedback: percent("Feedback", 40.0, 120.0),
+            feedback: percent_param("Feedback", 40.0, 120.0),
             low_cut_on: on_off("Low Cut", true),
-            low_cut: hz("Low Cut Freq", 100.0, 20.0, 2000.0, 0),
+            low_cut: hz_param("Low Cut Freq", 100.0, skewed(20.0, 2000.0, -2.0), Some(1.0)),
             high_cut_on: on_off("High Cut", true),
-            high_cut: hz("High Cut Freq", 8000.0, 1000.0, 20_000.0, 1),
-            drive: FloatParam::new(
-                "Drive",
-                0.0,
-                FloatRange::Linear {
-                    min: 0.0,
-                    max: 24.0,
-                },
-            )
-            .with_unit(" dB")
-            .with_step_size(0.1)
-            .with_value_to_string(formatters::v2s_f32_rounded(1))
-            .with_string_to_value(Arc::new(parse_number)),
-            wow: percent("Wow", 0.0, 100.0),
+            high_cut: hz_param(
+                "High Cut Freq",
+                8000.0,
+                skewed(1000.0, 20_000.0, -2.0),
+                Some(0.01),
+            ),
+            drive: db_param("Drive", 0.0, 0.0, 24.0, 0.1),
+            wow: percent_param("Wow", 0.0, 100.0),
             wow_rate: rate("Wow Rate", 0.6, 0.1, 4.0),
-            flutter: percent("Flutter", 0.0, 100.0),
+            flutter: percent_param("Flutter", 0.0, 100.0),
             flutter_rate: rate("Flutter Rate", 7.0, 2.0, 20.0),
-            duck: percent("Ducking", 0.0, 100.0),
-            duck_release: FloatParam::new(
-                "Duck Release",
-                250.0,
-                FloatRange::Skewed {
-                    min: 20.0,
-                    max: 2000.0,
-                    factor: FloatRange::skew_factor(-1.5),
-                },
-            )
-            .with_unit(" ms")
-            .with_step_size(1.0)
-            .with_value_to_string(formatters::v2s_f32_rounded(0))
-            .with_string_to_value(Arc::new(parse_number)),
+            duck: percent_param("Ducking", 0.0, 100.0),
+            duck_release: time_ms_param("Duck Release", 250.0, skewed(20.0, 2000.0, -1.5), 1.0),
             freeze: on_off("Freeze", false),
-            width: percent("Width", 100.0, 200.0),
-            mix: percent("Mix", 30.0, 100.0),
+            width: percent_param("Width", 100.0, 200.0),
+            mix: percent_param("Mix", 30.0, 100.0),
             wet_only: on_off("Wet Only", false),
-            output_gain: gel_ui::param_text::output_gain(),
+            output_gain: output_gain("Output"),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn time_text_round_trips() {
-        for ms in [
-            1.0f32, 2.5, 99.99, 100.0, 375.0, 999.9, 1000.0, 1250.0, 4000.0,
-        ] {
-            let text = format_time_ms(ms);
-            let back = parse_time_ms(&text).unwrap();
-            assert!((back - ms).abs() < 1e-3, "{ms} -> {text} -> {back}");
-        }
-        assert_eq!(parse_time_ms("375"), Some(375.0));
-        assert_eq!(parse_time_ms("1.5s"), Some(1500.0));
-        assert_eq!(parse_time_ms("20 MS"), Some(20.0));
-        assert_eq!(parse_time_ms("soon"), None);
-    }
-
-    #[test]
-    fn numbers_with_units_parse() {
-        assert_eq!(parse_number("40.0 %"), Some(40.0));
-        assert_eq!(parse_number("+3.5 dB"), Some(3.5));
-        assert_eq!(parse_number("0.60 Hz"), Some(0.6));
-        assert_eq!(parse_number("-12.25 ms"), Some(-12.25));
     }
 }

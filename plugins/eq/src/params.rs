@@ -11,7 +11,8 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use gel_dsp::eq::{BandType, CutSlope, EqBand, Placement, MAX_BANDS};
-use gel_ui::param_text::{on_off, parse_number_with_unit as parse_number};
+use gel_plugin::param::{gain_db_param, hz_param, on_off, output_gain, skewed};
+use gel_plugin::param_text::parse_number_with_unit;
 use nice_plug::prelude::*;
 
 /// Number of bands.
@@ -187,32 +188,6 @@ pub struct BandParams {
     pub placement: EnumParam<PlacementParam>,
 }
 
-/// `440.00 Hz`, `1.00 kHz`, `12.50 kHz`.
-pub fn format_hz(hz: f32) -> String {
-    if hz.round() < 1000.0 {
-        format!("{hz:.2} Hz")
-    } else {
-        format!("{:.2} kHz", hz / 1000.0)
-    }
-}
-
-/// Accepts `440`, `440 Hz`, `1.5 kHz`, `1.5k`, `2 khz` (a bare number is Hz).
-pub fn parse_hz(text: &str) -> Option<f32> {
-    let t = text.trim().to_ascii_lowercase();
-    let t = t.strip_suffix("hz").unwrap_or(&t).trim_end();
-    let (number, scale) = match t.strip_suffix('k') {
-        Some(n) => (n, 1000.0),
-        None => (t, 1.0),
-    };
-    let v: f32 = number.trim().parse().ok()?;
-    (v.is_finite()).then_some(v * scale)
-}
-
-/// `+1.50 dB`.
-pub fn format_db(db: f32) -> String {
-    format!("{db:+.2} dB")
-}
-
 /// `0.71`, `12.5` (two significant decimals below 10).
 pub fn format_q(q: f32) -> String {
     if q < 10.0 {
@@ -229,32 +204,16 @@ impl BandParams {
             used: on_off(&name("Used"), false).hide(),
             on: on_off(&name("On"), true),
             kind: EnumParam::new(name("Type"), BandTypeParam::Bell),
-            freq: FloatParam::new(
-                name("Frequency"),
+            // Close to logarithmic: 100 Hz near 0.3, 1 kHz near 0.5, 10 kHz near 0.8.
+            freq: hz_param(
+                &name("Frequency"),
                 1000.0,
-                FloatRange::Skewed {
-                    min: MIN_FREQ_HZ,
-                    max: MAX_FREQ_HZ,
-                    // Close to logarithmic: 100 Hz near 0.3, 1 kHz near 0.5, 10 kHz near 0.8.
-                    factor: FloatRange::skew_factor(-2.3),
-                },
+                skewed(MIN_FREQ_HZ, MAX_FREQ_HZ, -2.3),
+                None,
             )
-            .with_smoother(SmoothingStyle::Logarithmic(BAND_SMOOTHING_MS))
-            .with_value_to_string(Arc::new(format_hz))
-            .with_string_to_value(Arc::new(parse_hz)),
-            gain: FloatParam::new(
-                name("Gain"),
-                0.0,
-                FloatRange::Linear {
-                    min: -MAX_GAIN_DB,
-                    max: MAX_GAIN_DB,
-                },
-            )
-            .with_unit(" dB")
-            .with_step_size(0.01)
-            .with_smoother(SmoothingStyle::Linear(BAND_SMOOTHING_MS))
-            .with_value_to_string(Arc::new(|db| format!("{db:+.2}")))
-            .with_string_to_value(Arc::new(parse_number)),
+            .with_smoother(SmoothingStyle::Logarithmic(BAND_SMOOTHING_MS)),
+            gain: gain_db_param(&name("Gain"), 0.0, -MAX_GAIN_DB, MAX_GAIN_DB, 0.01)
+                .with_smoother(SmoothingStyle::Linear(BAND_SMOOTHING_MS)),
             q: FloatParam::new(
                 name("Q"),
                 1.0,
@@ -267,7 +226,7 @@ impl BandParams {
             )
             .with_smoother(SmoothingStyle::Logarithmic(BAND_SMOOTHING_MS))
             .with_value_to_string(Arc::new(format_q))
-            .with_string_to_value(Arc::new(parse_number)),
+            .with_string_to_value(Arc::new(parse_number_with_unit)),
             slope: EnumParam::new(name("Slope"), SlopeParam::Db12),
             placement: EnumParam::new(name("Placement"), PlacementParam::Stereo),
         }
@@ -346,7 +305,7 @@ impl Default for EqParams {
                 EDITOR_SIZE.1 as f32,
             ),
             bands: Bands(std::array::from_fn(|i| BandParams::new(i + 1))),
-            output_gain: gel_ui::param_text::output_gain_named("Output Gain"),
+            output_gain: output_gain("Output Gain"),
             phase_invert: on_off("Phase Invert", false),
             auto_gain: on_off("Auto Gain", false),
             mode: EnumParam::new("Processing", ModeParam::ZeroLatency),
@@ -375,19 +334,22 @@ mod tests {
     }
 
     #[test]
-    fn hz_text_round_trips() {
-        for hz in [10.0f32, 55.5, 440.0, 999.0, 1000.0, 12_500.0, 30_000.0] {
-            let text = format_hz(hz);
-            let back = parse_hz(&text).unwrap();
-            assert!(
-                (back - hz).abs() <= hz * 1e-3 + 0.005,
-                "{hz} -> {text} -> {back}"
-            );
-        }
-        assert_eq!(parse_hz("1.5k"), Some(1500.0));
-        assert_eq!(parse_hz("2 kHz"), Some(2000.0));
-        assert_eq!(parse_hz("100"), Some(100.0));
-        assert_eq!(parse_hz("loud"), None);
+    fn band_texts() {
+        let b = BandParams::new(1);
+        let hz = |v: f32| {
+            b.freq
+                .normalized_value_to_string(b.freq.preview_normalized(v), true)
+        };
+        assert_eq!(hz(440.0), "440 Hz");
+        assert_eq!(hz(12_500.0), "12.5 kHz");
+        assert_eq!(
+            b.freq.string_to_normalized_value("1.5k"),
+            Some(b.freq.preview_normalized(1500.0))
+        );
+        let gain = b
+            .gain
+            .normalized_value_to_string(b.gain.preview_normalized(1.5), true);
+        assert_eq!(gain, "+1.50 dB");
     }
 
     #[test]
@@ -395,6 +357,5 @@ mod tests {
         let p = EqParams::default();
         assert!(p.bands.iter().all(|b| !b.is_active()));
         assert_eq!(format_q(0.707), "0.71");
-        assert_eq!(format_db(1.5), "+1.50 dB");
     }
 }

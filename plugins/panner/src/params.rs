@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use gel_dsp::stereo::pan::PanLaw;
 use gel_dsp::stereo::stereo_placement::PanMode;
-use gel_ui::param_text::{on_off, parse_on_off};
+use gel_plugin::param::{hz_param, on_off, output_gain, percent_param, skewed, switch_param};
 use nice_plug::prelude::*;
 
 /// The pan mode as a host shows it.
@@ -158,61 +158,15 @@ impl Default for PannerParams {
             pan_left: pan_param("Left Pan", -100.0),
             pan_right: pan_param("Right Pan", 100.0),
             law: EnumParam::new("Pan Law", PanLawParam::Minus3Db),
-            width: FloatParam::new(
-                "Width",
-                100.0,
-                FloatRange::Linear {
-                    min: 0.0,
-                    max: 200.0,
-                },
-            )
-            .with_unit(" %")
-            .with_step_size(0.1)
-            .with_value_to_string(formatters::v2s_f32_rounded(1)),
+            width: percent_param("Width", 100.0, 200.0),
             mono_maker: on_off("Mono Maker", false),
-            mono_frequency: FloatParam::new(
-                "Mono Below",
-                120.0,
-                FloatRange::Skewed {
-                    min: 20.0,
-                    max: 500.0,
-                    // Roughly logarithmic: 100 Hz sits near the middle of the knob.
-                    factor: FloatRange::skew_factor(-1.5),
-                },
-            )
-            .with_step_size(1.0)
-            .with_value_to_string(formatters::v2s_f32_hz_then_khz(0))
-            .with_string_to_value(formatters::s2v_f32_hz_then_khz()),
-            swap: BoolParam::new("Swap L/R", false)
-                .with_value_to_string(Arc::new(|on| if on { "Swapped" } else { "Off" }.into()))
-                .with_string_to_value(Arc::new(|s| {
-                    let s = s.trim().to_ascii_lowercase();
-                    if s == "swapped" {
-                        Some(true)
-                    } else {
-                        parse_on_off(&s)
-                    }
-                })),
-            invert_left: BoolParam::new("Invert Left", false)
-                .with_value_to_string(Arc::new(format_polarity))
-                .with_string_to_value(Arc::new(parse_polarity)),
-            invert_right: BoolParam::new("Invert Right", false)
-                .with_value_to_string(Arc::new(format_polarity))
-                .with_string_to_value(Arc::new(parse_polarity)),
-            output_gain: gel_ui::param_text::output_gain(),
+            // Roughly logarithmic: 100 Hz sits near the middle of the knob.
+            mono_frequency: hz_param("Mono Below", 120.0, skewed(20.0, 500.0, -1.5), Some(1.0)),
+            swap: switch_param("Swap L/R", false, "Off", "Swapped"),
+            invert_left: switch_param("Invert Left", false, "Normal", "Inverted"),
+            invert_right: switch_param("Invert Right", false, "Normal", "Inverted"),
+            output_gain: output_gain("Output"),
         }
-    }
-}
-
-fn format_polarity(inverted: bool) -> String {
-    if inverted { "Inverted" } else { "Normal" }.to_string()
-}
-
-fn parse_polarity(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "inverted" | "invert" | "-" => Some(true),
-        "normal" | "+" => Some(false),
-        other => parse_on_off(other),
     }
 }
 

@@ -173,10 +173,7 @@ fn decay_plot(ui: &mut egui::Ui, p: &ReverbParams) {
     painter.text(
         rect.left_top() + Vec2::new(6.0, 4.0),
         egui::Align2::LEFT_TOP,
-        format!(
-            "RT60 vs. frequency · {}",
-            crate::params::format_decay(p.decay.value())
-        ),
+        format!("RT60 vs. frequency · {}", p.decay),
         egui::FontId::proportional(11.0),
         Color32::from_gray(170),
     );

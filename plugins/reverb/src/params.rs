@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use gel_dsp::reverb::Algorithm;
-use gel_ui::param_text::on_off;
+use gel_plugin::param::{
+    hz_param, on_off, output_gain, percent_param, skewed, time_ms_param, time_s_param,
+};
+use gel_plugin::param_text::parse_number_with_unit;
 use nice_plug::prelude::*;
 
 /// The algorithm as a host shows it.
@@ -141,26 +144,9 @@ pub struct ReverbParams {
 /// Editor size in logical pixels at 100 % zoom.
 pub const EDITOR_SIZE: (u32, u32) = (1150, 410);
 
-fn percent(name: &str, default: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max })
-        .with_unit(" %")
-        .with_step_size(0.1)
-        .with_value_to_string(formatters::v2s_f32_rounded(1))
-}
-
+/// The crossovers and wet filters, in 1 Hz steps.
 fn hz(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(-2.0),
-        },
-    )
-    .with_step_size(1.0)
-    .with_value_to_string(formatters::v2s_f32_hz_then_khz(0))
-    .with_string_to_value(formatters::s2v_f32_hz_then_khz())
+    hz_param(name, default, skewed(min, max, -2.0), Some(1.0))
 }
 
 /// Decay multipliers 0.25×–4×, 1× at the centre of the knob.
@@ -178,36 +164,7 @@ fn multiplier(name: &str, default: f32) -> FloatParam {
     .with_unit(" x")
     .with_step_size(0.01)
     .with_value_to_string(Arc::new(|v| format!("{v:.2}")))
-    .with_string_to_value(Arc::new(|s| parse_number(s, &["x", "×"])))
-}
-
-/// A number followed by any of `units` (case-insensitive), e.g. "2.5 s".
-fn parse_number(text: &str, units: &[&str]) -> Option<f32> {
-    let mut t = text.trim().to_ascii_lowercase();
-    for u in units {
-        if let Some(stripped) = t.strip_suffix(u) {
-            t = stripped.trim().to_string();
-            break;
-        }
-    }
-    t.parse::<f32>().ok().filter(|v| v.is_finite())
-}
-
-/// Decay text: `0.45 s`, `2.00 s`, `12.5 s`; accepts `ms` too.
-pub fn format_decay(seconds: f32) -> String {
-    if seconds < 10.0 {
-        format!("{seconds:.2} s")
-    } else {
-        format!("{seconds:.1} s")
-    }
-}
-
-pub fn parse_decay(text: &str) -> Option<f32> {
-    let t = text.trim().to_ascii_lowercase();
-    if let Some(ms) = t.strip_suffix("ms") {
-        return ms.trim().parse::<f32>().ok().map(|v| v / 1000.0);
-    }
-    parse_number(&t, &["s", "sec"])
+    .with_string_to_value(Arc::new(parse_number_with_unit))
 }
 
 impl Default for ReverbParams {
@@ -218,74 +175,28 @@ impl Default for ReverbParams {
                 EDITOR_SIZE.1 as f32,
             ),
             algorithm: EnumParam::new("Algorithm", AlgorithmParam::Hall),
-            decay: FloatParam::new(
-                "Decay",
-                2.0,
-                FloatRange::Skewed {
-                    min: 0.1,
-                    max: 30.0,
-                    factor: FloatRange::skew_factor(-2.2),
-                },
-            )
-            .with_step_size(0.01)
-            .with_value_to_string(Arc::new(format_decay))
-            .with_string_to_value(Arc::new(parse_decay)),
-            size: percent("Size", 50.0, 100.0),
-            diffusion: percent("Diffusion", 80.0, 100.0),
-            predelay: FloatParam::new(
-                "Pre-Delay",
-                10.0,
-                FloatRange::Skewed {
-                    min: 0.0,
-                    max: 500.0,
-                    factor: FloatRange::skew_factor(-1.5),
-                },
-            )
-            .with_unit(" ms")
-            .with_step_size(0.1)
-            .with_value_to_string(formatters::v2s_f32_rounded(1))
-            .with_string_to_value(Arc::new(|s| parse_number(s, &["ms"]))),
+            decay: time_s_param("Decay", 2.0, skewed(0.1, 30.0, -2.2), 0.01),
+            size: percent_param("Size", 50.0, 100.0),
+            diffusion: percent_param("Diffusion", 80.0, 100.0),
+            predelay: time_ms_param("Pre-Delay", 10.0, skewed(0.0, 500.0, -1.5), 0.1),
             predelay_sync: on_off("Pre-Delay Sync", false),
             predelay_note: EnumParam::new("Pre-Delay Note", NoteParam::Sixteenth),
-            early_late: percent("Early/Late", 50.0, 100.0),
+            early_late: percent_param("Early/Late", 50.0, 100.0),
             low_mult: multiplier("Low Mult", 1.0),
             low_crossover: hz("Low Crossover", 300.0, 50.0, 1000.0),
             high_mult: multiplier("High Mult", 0.6),
             high_crossover: hz("High Crossover", 4000.0, 1000.0, 16_000.0),
-            mod_depth: percent("Mod Depth", 25.0, 100.0),
-            mod_rate: FloatParam::new(
-                "Mod Rate",
-                0.5,
-                FloatRange::Skewed {
-                    min: 0.05,
-                    max: 5.0,
-                    factor: FloatRange::skew_factor(-2.0),
-                },
-            )
-            .with_step_size(0.01)
-            .with_value_to_string(formatters::v2s_f32_hz_then_khz(2))
-            .with_string_to_value(formatters::s2v_f32_hz_then_khz()),
-            width: percent("Width", 100.0, 200.0),
+            mod_depth: percent_param("Mod Depth", 25.0, 100.0),
+            mod_rate: hz_param("Mod Rate", 0.5, skewed(0.05, 5.0, -2.0), Some(0.01)),
+            width: percent_param("Width", 100.0, 200.0),
             low_cut: hz("Low Cut", 20.0, 20.0, 1000.0),
             high_cut: hz("High Cut", 20_000.0, 1000.0, 20_000.0),
-            mix: percent("Mix", 30.0, 100.0),
+            mix: percent_param("Mix", 30.0, 100.0),
             wet_only: on_off("Wet Only", false),
             freeze: on_off("Freeze", false),
-            duck: percent("Ducking", 0.0, 100.0),
-            duck_release: FloatParam::new(
-                "Duck Release",
-                250.0,
-                FloatRange::Skewed {
-                    min: 10.0,
-                    max: 2000.0,
-                    factor: FloatRange::skew_factor(-2.0),
-                },
-            )
-            .with_unit(" ms")
-            .with_step_size(1.0)
-            .with_value_to_string(formatters::v2s_f32_rounded(0))
-            .with_string_to_value(Arc::new(|s| parse_number(s, &["ms"]))),
-            output_gain: gel_ui::param_text::output_gain(),
+            duck: percent_param("Ducking", 0.0, 100.0),
+            duck_release: time_ms_param("Duck Release", 250.0, skewed(10.0, 2000.0, -2.0), 1.0),
+            output_gain: output_gain("Output"),
         }
     }
 }
@@ -295,12 +206,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decay_text_round_trips() {
-        for v in [0.1f32, 0.45, 2.0, 12.5, 30.0] {
-            let t = format_decay(v);
-            assert!((parse_decay(&t).unwrap() - v).abs() < 0.01, "{t}");
-        }
-        assert_eq!(parse_decay("250 ms"), Some(0.25));
-        assert_eq!(parse_number("1.50 x", &["x"]), Some(1.5));
+    fn decay_texts() {
+        let p = ReverbParams::default();
+        let at = |s: f32| p.decay.preview_normalized(s);
+        assert_eq!(p.decay.normalized_value_to_string(at(2.0), true), "2.00 s");
+        assert_eq!(p.decay.normalized_value_to_string(at(0.45), true), "450 ms");
+        assert_eq!(p.decay.string_to_normalized_value("250 ms"), Some(at(0.25)));
+        assert_eq!(p.decay.string_to_normalized_value("12.5"), Some(at(12.5)));
+        let m = &p.low_mult;
+        assert_eq!(
+            m.string_to_normalized_value("1.50 x"),
+            Some(m.preview_normalized(1.5))
+        );
     }
 }
