@@ -80,7 +80,8 @@ pub(crate) struct RemoteControlPages<'a> {
 impl<P: ClapPlugin> Drop for WrapperActivateContext<'_, P> {
     fn drop(&mut self) {
         if let Some(samples) = self.pending_requests.latency_changed.take() {
-            self.wrapper.set_latency_samples(samples)
+            // [Gel patch] Still inside `activate` (which reports it): no restart request.
+            self.wrapper.set_latency_samples_in_activate(samples)
         }
     }
 }

@@ -168,6 +168,9 @@ pub struct Wrapper<P: ClapPlugin> {
     /// `latency_changed` needs to be called in `activate` in order to inform the host of the
     /// latency change.
     latency_changed: AtomicBool,
+    /// [Gel patch] The latency at the end of the last successful `activate`: what the host was
+    /// told. `activate` calls `host_latency->changed()` when the latency now differs from it.
+    activated_latency: AtomicU32,
     /// The current latency in samples, as set by the plugin through the
     /// [`ProcessContext`](nice_plug_core::context::process::ProcessContext). Uses the latency
     /// extension.
@@ -440,18 +443,14 @@ impl<P: ClapPlugin> MainThreadExecutor<Task<P>> for Wrapper<P> {
                 Some(host_latency) => {
                     crate::nice_debug_assert!(is_gui_thread);
 
-                    // The plugin needs to be deactivated in order for the latency to change. If
-                    // it's already deactivated we can notify the host immediately, otherwise we
-                    // need to request a restart and remember to notify the host of the latency
-                    // change in the `activate` function.
-                    //
-                    // In practice, ignoring the activation status would be fine for many hosts, but
-                    // following the specification is probably a good idea regardless :)
+                    // [Gel patch] CLAP allows `host_latency->changed()` only during
+                    // `plugin->activate()`. Remember the change and report it in the next
+                    // `activate`; while activated, also ask the host for that restart. (Upstream
+                    // called `changed()` here directly when deactivated: outside `activate`.)
+                    let _ = host_latency;
+                    self.latency_changed.store(true, Ordering::SeqCst);
                     if self.is_activated.load(Ordering::SeqCst) {
-                        self.latency_changed.store(true, Ordering::SeqCst);
                         self.request_restart();
-                    } else {
-                        unsafe_clap_call! { host_latency=>changed(&*self.host_callback) };
                     }
                 }
                 None => {
@@ -616,6 +615,7 @@ impl<P: ClapPlugin> Wrapper<P> {
             input_events: AtomicRefCell::new(VecDeque::with_capacity(P::INPUT_EVENT_CAPACITY)),
             last_process_status: AtomicCell::new(ProcessStatus::Normal),
             latency_changed: AtomicBool::new(false),
+            activated_latency: AtomicU32::new(0),
             current_latency: AtomicU32::new(0),
             // This is initialized just before calling `Plugin::activate()` so that during the
             // process call buffers can be initialized without any allocations
@@ -1540,6 +1540,12 @@ impl<P: ClapPlugin> Wrapper<P> {
         } // Else the RescanParamValues task has already been sent
     }
 
+    /// [Gel patch] The latency the plugin set in its `activate`: stored only, `activate` itself
+    /// reports it to the host before returning.
+    pub fn set_latency_samples_in_activate(&self, samples: u32) {
+        self.current_latency.store(samples, Ordering::SeqCst);
+    }
+
     pub fn set_latency_samples(&self, samples: u32) {
         // Only make a callback if it's actually needed
         // XXX: For CLAP we could move this handling to the Plugin struct, but it may be worthwhile
@@ -1743,14 +1749,8 @@ impl<P: ClapPlugin> Wrapper<P> {
             unsafe { param._internal_update_smoother(buffer_config.sample_rate, true) };
         }
 
-        // If this reactivation happened due to the latency changing, notify the host of that
-        // latency change.
-        if wrapper.latency_changed.swap(false, Ordering::SeqCst)
-            && let Some(host_latency) = &*wrapper.host_latency.borrow()
-        {
-            unsafe_clap_call! { host_latency=>changed(&*wrapper.host_callback) };
-        }
-
+        // [Gel patch] The latency change is reported at the end of this function, once the
+        // plugin's own `activate` has set its latency (upstream reported it here, before).
         let mut activate_context = wrapper.make_activate_context();
 
         // In the case a host misbehaves and tries to activate the plugin without waiting for the
@@ -1805,6 +1805,18 @@ impl<P: ClapPlugin> Wrapper<P> {
 
         // NOTE: This needs to be dropped after the `plugin` lock to avoid deadlocks
         drop(activate_context);
+
+        // [Gel patch] Still inside `activate`, the one place CLAP allows it: tell the host when
+        // the latency differs from what it heard at the last activation, or changed since.
+        if result {
+            let latency = wrapper.current_latency.load(Ordering::SeqCst);
+            let moved = wrapper.activated_latency.swap(latency, Ordering::SeqCst) != latency;
+            if (wrapper.latency_changed.swap(false, Ordering::SeqCst) || moved)
+                && let Some(host_latency) = &*wrapper.host_latency.borrow()
+            {
+                unsafe_clap_call! { host_latency=>changed(&*wrapper.host_callback) };
+            }
+        }
 
         result
     }

@@ -70,6 +70,10 @@ pub(crate) struct WrapperInner<P: Vst3Plugin> {
     /// The host's [`IComponentHandler`] instance, if passed through
     /// [`IEditController::set_component_handler`].
     pub component_handler: AtomicRefCell<Option<ComPtr<IComponentHandler>>>,
+    /// [Gel patch] `restartComponent` flags asked for before the host installed its component
+    /// handler (a latency set in the first `setActive`, say); sent once it does, instead of
+    /// being dropped.
+    pub pending_restart_flags: std::sync::atomic::AtomicI32,
 
     /// Our own [`IPlugView`] instance.
     #[cfg(feature = "editor")]
@@ -339,6 +343,7 @@ impl<P: Vst3Plugin> WrapperInner<P> {
             editor_window: Arc::new(AtomicRefCell::new(None)),
 
             component_handler: AtomicRefCell::new(None),
+            pending_restart_flags: std::sync::atomic::AtomicI32::new(0),
 
             #[cfg(feature = "editor")]
             plug_view: RwLock::new(None),
@@ -729,7 +734,11 @@ impl<P: Vst3Plugin> MainThreadExecutor<Task<P>> for WrapperInner<P> {
                         flags
                     );
                 },
-                None => crate::nice_debug_assert_failure!("Component handler not yet set"),
+                // [Gel patch] Keep it for `setComponentHandler` (upstream dropped it here).
+                None => {
+                    self.pending_restart_flags
+                        .fetch_or(flags, Ordering::SeqCst);
+                }
             },
             #[cfg(feature = "editor")]
             Task::RequestResize { size, scale_factor } => {

@@ -786,6 +786,19 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
         *self.inner.component_handler.borrow_mut() =
             unsafe { ComRef::from_raw(handler) }.map(|r| r.to_com_ptr());
 
+        // [Gel patch] A restart asked for before there was a handler (see
+        // `WrapperInner::pending_restart_flags`): send it now, from this UI-thread call.
+        if let Some(handler) = &*self.inner.component_handler.borrow() {
+            use vst3::Steinberg::Vst::IComponentHandlerTrait;
+            let flags = self
+                .inner
+                .pending_restart_flags
+                .swap(0, std::sync::atomic::Ordering::SeqCst);
+            if flags != 0 {
+                unsafe { handler.restartComponent(flags) };
+            }
+        }
+
         kResultOk
     }
 
