@@ -56,6 +56,9 @@ pub struct Shared {
     gui_closed: AtomicBool,
     /// `latency.changed()` was called inside the `activate` call now running (or just run).
     latency_changed_in_activate: AtomicBool,
+    /// clack calls `initializing` once `create_plugin` has returned: host callbacks before that
+    /// come from inside `create_plugin`.
+    created: AtomicBool,
     pub contract: Arc<Contract>,
 }
 
@@ -67,27 +70,50 @@ impl Shared {
             flush_requested: AtomicBool::new(false),
             gui_closed: AtomicBool::new(false),
             latency_changed_in_activate: AtomicBool::new(false),
+            created: AtomicBool::new(false),
             contract,
         }
     }
 }
 
-impl SharedHandler<'_> for Shared {
-    // [thread-safe]: any thread and state. The host restarts when the test asks it to
-    // (`ClapPlugin::restart_if_requested`), as a DAW does at a moment of its choosing.
+impl Shared {
+    /// plugin-factory.h: "The plugin is not allowed to use the host callbacks in the create
+    /// method."
+    fn require_created(&self, call: &str) {
+        if !self.created.load(Ordering::SeqCst) {
+            self.contract.violation(
+                call,
+                "plugin-factory.h: the plugin is not allowed to use the host callbacks in the \
+                 create method",
+            );
+        }
+    }
+}
+
+impl<'a> SharedHandler<'a> for Shared {
+    fn initializing(&self, _instance: InitializingPluginHandle<'a>) {
+        self.created.store(true, Ordering::SeqCst);
+    }
+    // [thread-safe]: any thread and state once created. The host restarts when the test asks
+    // it to (`ClapPlugin::restart_if_requested`), as a DAW does at a moment of its choosing.
     fn request_restart(&self) {
+        self.require_created("request_restart");
         self.restart_requested.store(true, Ordering::SeqCst);
     }
-    fn request_process(&self) {}
+    fn request_process(&self) {
+        self.require_created("request_process");
+    }
     // [thread-safe]: answered by running `on_main_thread` on the main thread at the next
     // `idle` (or after the host's next call, unless main-thread work is deferred).
     fn request_callback(&self) {
+        self.require_created("request_callback");
         self.callback_requested.store(true, Ordering::SeqCst);
     }
 }
 
 impl HostLogImpl for Shared {
     fn log(&self, severity: LogSeverity, message: &str) {
+        self.require_created("log.log");
         eprintln!("[clap plugin {severity}] {message}");
         if severity == LogSeverity::HostMisbehaving {
             // The plugin says this host broke the contract: the host is wrong, fail too.
