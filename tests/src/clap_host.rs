@@ -376,6 +376,12 @@ impl ClapPlugin {
     /// Load the bundle at `path` and instantiate its first plugin. Panics with a clear message on
     /// any failure (a test cannot continue without the plugin).
     pub fn load(path: &Path) -> ClapPlugin {
+        ClapPlugin::load_id(path, None)
+    }
+
+    /// Load the bundle at `path` and instantiate the plugin with CLAP id `id` (the first one
+    /// when `None`).
+    pub fn load_id(path: &Path, id: Option<&str>) -> ClapPlugin {
         assert!(
             path.exists(),
             "CLAP bundle not found: {} (run `cargo xtask bundle ...` or set GEL_BUNDLE_DIR)",
@@ -395,8 +401,8 @@ impl ClapPlugin {
             .unwrap_or_else(|| panic!("{}: no plugin factory", path.display()));
         let desc = factory
             .plugin_descriptors()
-            .next()
-            .unwrap_or_else(|| panic!("{}: factory lists no plugin", path.display()));
+            .find(|d| id.is_none_or(|id| d.id().is_some_and(|d| d.to_bytes() == id.as_bytes())))
+            .unwrap_or_else(|| panic!("{}: factory lists no plugin {id:?}", path.display()));
         let to_s = |c: Option<&std::ffi::CStr>| {
             c.map(|c| c.to_string_lossy().into_owned())
                 .unwrap_or_default()

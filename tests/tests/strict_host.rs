@@ -79,6 +79,36 @@ fn latency_changed_from_process_is_a_violation() {
             .any(|v| v.starts_with("latency 0 -> 512 while active")),
         "{violations:#?}"
     );
+    // params.rescan(ALL) from process: the wrong thread, and while active.
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.starts_with("params.rescan (state Processing, Audio thread)")),
+        "{violations:#?}"
+    );
+    assert!(
+        violations.iter().any(|v| v
+            .starts_with("params.rescan(CLAP_PARAM_RESCAN_ALL) (state Processing")
+            && v.contains("only be used while the plugin is deactivated")),
+        "{violations:#?}"
+    );
+}
+
+/// `request_callback` from inside `create_plugin`, before `init`.
+#[test]
+fn a_host_callback_from_create_plugin_is_a_violation() {
+    let mut p = ClapPlugin::load_id(
+        &bundle_dir().join("Gel Latency Violator.clap"),
+        Some("org.gel-audio.latency-violator.eager"),
+    );
+    p.set_panic_on_violation(false);
+    let violations = p.violations();
+    assert!(
+        violations.len() == 1
+            && violations[0].starts_with("request_callback")
+            && violations[0].contains("not allowed to use the host callbacks in the create"),
+        "{violations:#?}"
+    );
 }
 
 /// By default a violation fails the test at the host's next step, with the rule it broke.

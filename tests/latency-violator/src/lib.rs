@@ -6,9 +6,12 @@
 //! active a plugin must `request_restart()` and report the new latency in the next activate. So:
 //! - a `params.flush` while deactivated calls `changed()` outside `activate`;
 //! - a parameter event in `process` calls it from the audio thread, and the latency moves while
-//!   active with no restart request.
+//!   active with no restart request; it also calls `params.rescan(CLAP_PARAM_RESCAN_ALL)` there,
+//!   which params.h allows only on the main thread while deactivated.
 //!
-//! The strict CLAP host must record all three (tests/tests/strict_host.rs). The plugin has one
+//! A second plugin in the same factory, "Gel Latency Violator (eager)", also calls
+//! `host->request_callback()` from inside `create_plugin`, where plugin-factory.h forbids host
+//! callbacks. The strict CLAP host must record all of these (tests/tests/strict_host.rs). The plugin has one
 //! stepped parameter, "Latency" (0..[`MAX_LATENCY`] samples), and passes stereo audio through
 //! unchanged (it does not delay anything: only the report matters here).
 //!
@@ -34,8 +37,8 @@ use clap_sys::ext::audio_ports::{
 };
 use clap_sys::ext::latency::{clap_host_latency, clap_plugin_latency, CLAP_EXT_LATENCY};
 use clap_sys::ext::params::{
-    clap_param_info, clap_plugin_params, CLAP_EXT_PARAMS, CLAP_PARAM_IS_AUTOMATABLE,
-    CLAP_PARAM_IS_STEPPED,
+    clap_host_params, clap_param_info, clap_plugin_params, CLAP_EXT_PARAMS,
+    CLAP_PARAM_IS_AUTOMATABLE, CLAP_PARAM_IS_STEPPED, CLAP_PARAM_RESCAN_ALL,
 };
 use clap_sys::factory::plugin_factory::{clap_plugin_factory, CLAP_PLUGIN_FACTORY_ID};
 use clap_sys::host::clap_host;
@@ -50,6 +53,8 @@ pub const LATENCY_PARAM_ID: u32 = 0;
 pub const MAX_LATENCY: u32 = 1000;
 
 const PLUGIN_ID: &CStr = c"org.gel-audio.latency-violator";
+/// The plugin that also calls the host from inside `create_plugin`.
+pub const EAGER_PLUGIN_ID: &CStr = c"org.gel-audio.latency-violator.eager";
 
 /// One instance: the `clap_plugin` the host holds points back here through `plugin_data`.
 #[repr(C)]
@@ -58,6 +63,8 @@ struct Violator {
     host: *const clap_host,
     /// The host's latency extension, queried in `init` (null when the host has none).
     host_latency: *const clap_host_latency,
+    /// The host's params extension, queried in `init` (null when the host has none).
+    host_params: *const clap_host_params,
     latency: AtomicU32,
 }
 
@@ -82,18 +89,32 @@ impl Violator {
         }
     }
 
-    /// Apply every "Latency" value event in `events`.
+    /// The second violation, from `process`: tell the host every parameter changed.
+    fn rescan_all_params(&self) {
+        if self.host_params.is_null() {
+            return;
+        }
+        // SAFETY: the host's extension pointer stays valid for the instance's life.
+        unsafe {
+            if let Some(rescan) = (*self.host_params).rescan {
+                rescan(self.host, CLAP_PARAM_RESCAN_ALL);
+            }
+        }
+    }
+
+    /// Apply every "Latency" value event in `events`; returns whether one arrived.
     ///
     /// # Safety
     /// `events` is a valid host event list.
-    unsafe fn read_events(&self, events: *const clap_input_events) {
+    unsafe fn read_events(&self, events: *const clap_input_events) -> bool {
         if events.is_null() {
-            return;
+            return false;
         }
         let events = unsafe { &*events };
         let (Some(size), Some(get)) = (events.size, events.get) else {
-            return;
+            return false;
         };
+        let mut any = false;
         for index in 0..unsafe { size(events) } {
             let header: *const clap_event_header = unsafe { get(events, index) };
             if header.is_null() {
@@ -104,9 +125,11 @@ impl Violator {
                 let event = unsafe { &*(header as *const clap_event_param_value) };
                 if event.param_id == LATENCY_PARAM_ID {
                     self.set_latency(event.value.clamp(0.0, MAX_LATENCY as f64) as u32);
+                    any = true;
                 }
             }
         }
+        any
     }
 }
 
@@ -116,6 +139,8 @@ unsafe extern "C" fn init(plugin: *const clap_plugin) -> bool {
     if let Some(get_extension) = host.get_extension {
         this.host_latency =
             unsafe { get_extension(this.host, CLAP_EXT_LATENCY.as_ptr()) } as *const _;
+        this.host_params =
+            unsafe { get_extension(this.host, CLAP_EXT_PARAMS.as_ptr()) } as *const _;
     }
     true
 }
@@ -160,7 +185,9 @@ unsafe extern "C" fn process(
 ) -> clap_process_status {
     let this = unsafe { Violator::from(plugin) };
     let process = unsafe { &*process };
-    unsafe { this.read_events(process.in_events) };
+    if unsafe { this.read_events(process.in_events) } {
+        this.rescan_all_params();
+    }
     if process.audio_inputs_count > 0 && process.audio_outputs_count > 0 {
         unsafe {
             pass_through(
@@ -333,7 +360,21 @@ static FEATURES: Features = Features([
     std::ptr::null(),
 ]);
 
-static DESCRIPTOR: clap_plugin_descriptor = clap_plugin_descriptor {
+/// The descriptor's fields in a static need a `Sync` wrapper around the array.
+struct Descriptors([clap_plugin_descriptor; 2]);
+// SAFETY: pointers to static data, never written.
+unsafe impl Sync for Descriptors {}
+
+static DESCRIPTORS: Descriptors = Descriptors([DESCRIPTOR, EAGER_DESCRIPTOR]);
+
+const EAGER_DESCRIPTOR: clap_plugin_descriptor = clap_plugin_descriptor {
+    id: EAGER_PLUGIN_ID.as_ptr(),
+    name: c"Gel Latency Violator (eager)".as_ptr(),
+    description: c"Test-only: also calls the host inside create_plugin".as_ptr(),
+    ..DESCRIPTOR
+};
+
+const DESCRIPTOR: clap_plugin_descriptor = clap_plugin_descriptor {
     clap_version: CLAP_VERSION,
     id: PLUGIN_ID.as_ptr(),
     name: c"Gel Latency Violator".as_ptr(),
@@ -347,18 +388,17 @@ static DESCRIPTOR: clap_plugin_descriptor = clap_plugin_descriptor {
 };
 
 unsafe extern "C" fn factory_count(_: *const clap_plugin_factory) -> u32 {
-    1
+    DESCRIPTORS.0.len() as u32
 }
 
 unsafe extern "C" fn factory_descriptor(
     _: *const clap_plugin_factory,
     index: u32,
 ) -> *const clap_plugin_descriptor {
-    if index == 0 {
-        &DESCRIPTOR
-    } else {
-        std::ptr::null()
-    }
+    DESCRIPTORS
+        .0
+        .get(index as usize)
+        .map_or(std::ptr::null(), |d| d as *const _)
 }
 
 unsafe extern "C" fn factory_create(
@@ -366,12 +406,26 @@ unsafe extern "C" fn factory_create(
     host: *const clap_host,
     id: *const c_char,
 ) -> *const clap_plugin {
-    if host.is_null() || id.is_null() || unsafe { CStr::from_ptr(id) } != PLUGIN_ID {
+    if host.is_null() || id.is_null() {
         return std::ptr::null();
+    }
+    let id = unsafe { CStr::from_ptr(id) };
+    let Some(desc) = DESCRIPTORS
+        .0
+        .iter()
+        .find(|d| unsafe { CStr::from_ptr(d.id) } == id)
+    else {
+        return std::ptr::null();
+    };
+    if id == EAGER_PLUGIN_ID {
+        // The violation: a host callback before `init`.
+        if let Some(request_callback) = unsafe { (*host).request_callback } {
+            unsafe { request_callback(host) };
+        }
     }
     let this = Box::into_raw(Box::new(Violator {
         plugin: clap_plugin {
-            desc: &DESCRIPTOR,
+            desc,
             plugin_data: std::ptr::null_mut(),
             init: Some(init),
             destroy: Some(destroy),
@@ -386,6 +440,7 @@ unsafe extern "C" fn factory_create(
         },
         host,
         host_latency: std::ptr::null(),
+        host_params: std::ptr::null(),
         latency: AtomicU32::new(0),
     }));
     // SAFETY: just allocated; `destroy` frees it.
