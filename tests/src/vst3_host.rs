@@ -1406,3 +1406,34 @@ impl Drop for Vst3Plugin {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `restartComponent` from the UI (loading) thread is fine; from any other thread it is a
+    /// violation of "this must be called in the UI-Thread context".
+    #[test]
+    fn restart_component_off_the_ui_thread_is_a_violation() {
+        let contract = Arc::new(Contract::new());
+        let handler = ComponentHandler {
+            edits: AtomicU32::new(0),
+            restart_flags: AtomicI32::new(0),
+            pending_restart: AtomicI32::new(0),
+            contract: contract.clone(),
+        };
+        let latency = RestartFlags_::kLatencyChanged;
+        // SAFETY: plain calls on a local object.
+        unsafe { handler.restartComponent(latency) };
+        assert!(contract.violations().is_empty());
+        std::thread::scope(|s| {
+            s.spawn(|| unsafe { handler.restartComponent(latency) });
+        });
+        let violations = contract.violations();
+        assert!(
+            violations.len() == 1 && violations[0].contains("UI-Thread context"),
+            "{violations:#?}"
+        );
+        assert_eq!(handler.pending_restart.load(Ordering::SeqCst), latency);
+    }
+}
