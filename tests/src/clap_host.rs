@@ -1,6 +1,11 @@
 //! A small CLAP host over clack-host 0.2, enough to drive Gel's `.clap` bundles from tests.
 //!
-//! The test thread plays both the main and the audio thread. Parameter values cross the
+//! The test thread plays both the main and the audio thread, and the host is strict about it
+//! ([`crate::strict`]): it offers `thread-check` (main thread outside audio calls, audio thread
+//! inside process, start/stop processing and the active flush), tracks the lifecycle, and fails
+//! the test on any host call the CLAP headers forbid in that state or on that thread. It keeps
+//! the contract itself too: no `params.flush` while processing (a change set then goes with the
+//! next block) and the latency is read only while active, right after `activate`. Parameter values cross the
 //! [`PluginHost`] boundary normalised to 0..1; nice-plug exposes continuous parameters as 0..1
 //! CLAP values but stepped ones as 0..step_count, so this host converts with each parameter's
 //! `min_value`/`max_value`.
@@ -15,6 +20,7 @@ use std::ffi::CString;
 use std::io::Cursor;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use clack_extensions::audio_ports::{
     AudioPortInfoBuffer, AudioPortRescanFlags, HostAudioPorts, HostAudioPortsImpl, PluginAudioPorts,
@@ -30,41 +36,111 @@ use clack_extensions::params::{
 };
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
 use clack_extensions::tail::{HostTail, HostTailImpl, PluginTail, TailLength};
-use clack_host::events::event_types::{ParamValueEvent, TransportEvent, TransportFlags};
+use clack_extensions::thread_check::{HostThreadCheck, HostThreadCheckImpl};
+use clack_host::events::event_types::{
+    ParamModEvent, ParamValueEvent, TransportEvent, TransportFlags,
+};
 use clack_host::events::{EventFlags, EventHeader};
 use clack_host::prelude::*;
 use clack_host::utils::{BeatTime, SecondsTime};
 
+use crate::strict::{Contract, Lifecycle, Role};
 use crate::{Descriptor, Format, ParamEvent, ParamInfo, PluginHost, ProcessOutcome};
 
-/// Flags the plugin raises from any thread; the test thread polls them.
-#[derive(Default)]
+/// Flags the plugin raises from any thread; the test thread polls them. `contract` checks every
+/// host call against the CLAP headers (see [`crate::strict`]).
 pub struct Shared {
     callback_requested: AtomicBool,
     restart_requested: AtomicBool,
     flush_requested: AtomicBool,
     gui_closed: AtomicBool,
+    /// `latency.changed()` was called inside the `activate` call now running (or just run).
+    latency_changed_in_activate: AtomicBool,
+    /// clack calls `initializing` once `create_plugin` has returned: host callbacks before that
+    /// come from inside `create_plugin`.
+    created: AtomicBool,
+    pub contract: Arc<Contract>,
 }
 
-impl SharedHandler<'_> for Shared {
+impl Shared {
+    fn new(contract: Arc<Contract>) -> Shared {
+        Shared {
+            callback_requested: AtomicBool::new(false),
+            restart_requested: AtomicBool::new(false),
+            flush_requested: AtomicBool::new(false),
+            gui_closed: AtomicBool::new(false),
+            latency_changed_in_activate: AtomicBool::new(false),
+            created: AtomicBool::new(false),
+            contract,
+        }
+    }
+}
+
+impl Shared {
+    /// plugin-factory.h: "The plugin is not allowed to use the host callbacks in the create
+    /// method."
+    fn require_created(&self, call: &str) {
+        if !self.created.load(Ordering::SeqCst) {
+            self.contract.violation(
+                call,
+                "plugin-factory.h: the plugin is not allowed to use the host callbacks in the \
+                 create method",
+            );
+        }
+    }
+}
+
+impl<'a> SharedHandler<'a> for Shared {
+    fn initializing(&self, _instance: InitializingPluginHandle<'a>) {
+        self.created.store(true, Ordering::SeqCst);
+    }
+    // [thread-safe]: any thread and state once created. The host restarts when the test asks
+    // it to (`ClapPlugin::restart_if_requested`), as a DAW does at a moment of its choosing.
     fn request_restart(&self) {
+        self.require_created("request_restart");
         self.restart_requested.store(true, Ordering::SeqCst);
     }
-    fn request_process(&self) {}
+    fn request_process(&self) {
+        self.require_created("request_process");
+    }
+    // [thread-safe]: answered by running `on_main_thread` on the main thread at the next
+    // `idle` (or after the host's next call, unless main-thread work is deferred).
     fn request_callback(&self) {
+        self.require_created("request_callback");
         self.callback_requested.store(true, Ordering::SeqCst);
     }
 }
 
 impl HostLogImpl for Shared {
     fn log(&self, severity: LogSeverity, message: &str) {
+        self.require_created("log.log");
         eprintln!("[clap plugin {severity}] {message}");
+        if severity == LogSeverity::HostMisbehaving {
+            // The plugin says this host broke the contract: the host is wrong, fail too.
+            self.contract.violation(
+                "log(HOST_MISBEHAVING)",
+                &format!("the plugin says: {message}"),
+            );
+        }
     }
 }
 
 impl HostParamsImplShared for Shared {
     fn request_flush(&self) {
+        self.contract.forbid_audio_thread(
+            "params.request_flush",
+            "params.h: this must not be called on the [audio-thread]",
+        );
         self.flush_requested.store(true, Ordering::SeqCst);
+    }
+}
+
+impl HostThreadCheckImpl for Shared {
+    fn is_main_thread(&self) -> bool {
+        self.contract.role() == Role::Main
+    }
+    fn is_audio_thread(&self) -> bool {
+        self.contract.role() == Role::Audio
     }
 }
 
@@ -85,45 +161,100 @@ impl HostGuiImpl for Shared {
     }
 }
 
-/// Main-thread host callbacks: all no-ops, the tests re-read everything they need.
-pub struct MainThread;
-
-impl MainThreadHandler<'_> for MainThread {}
-
-impl HostParamsImplMainThread for MainThread {
-    fn rescan(&self, _flags: ParamRescanFlags) {}
-    fn clear(&self, _param_id: ClapId, _flags: ParamClearFlags) {}
+/// Main-thread host callbacks. They only check the call against the headers: the tests re-read
+/// everything they need.
+pub struct MainThread<'a> {
+    shared: &'a Shared,
 }
 
-impl HostStateImpl for MainThread {
-    fn mark_dirty(&self) {}
+impl<'a> MainThreadHandler<'a> for MainThread<'a> {}
+
+impl HostParamsImplMainThread for MainThread<'_> {
+    fn rescan(&self, flags: ParamRescanFlags) {
+        let contract = &self.shared.contract;
+        contract.require_main_thread("params.rescan", "params.h: [main-thread]");
+        if flags.contains(ParamRescanFlags::ALL) && contract.lifecycle() != Lifecycle::Inactive {
+            contract.violation(
+                "params.rescan(CLAP_PARAM_RESCAN_ALL)",
+                "params.h: it can only be used while the plugin is deactivated",
+            );
+        }
+    }
+    fn clear(&self, _param_id: ClapId, _flags: ParamClearFlags) {
+        self.shared
+            .contract
+            .require_main_thread("params.clear", "params.h: [main-thread]");
+    }
 }
 
-impl HostLatencyImpl for MainThread {
-    fn changed(&self) {}
+impl HostStateImpl for MainThread<'_> {
+    fn mark_dirty(&self) {
+        self.shared
+            .contract
+            .require_main_thread("state.mark_dirty", "state.h: [main-thread]");
+    }
 }
 
-impl HostAudioPortsImpl for MainThread {
+impl HostLatencyImpl for MainThread<'_> {
+    fn changed(&self) {
+        let contract = &self.shared.contract;
+        contract.require_main_thread(
+            "latency.changed",
+            "latency.h: [main-thread & being-activated]",
+        );
+        if contract.lifecycle() == Lifecycle::Activating {
+            self.shared
+                .latency_changed_in_activate
+                .store(true, Ordering::SeqCst);
+        } else {
+            contract.violation(
+                "latency.changed",
+                "latency.h: the latency is only allowed to change during plugin->activate; \
+                 if the plugin is activated, call host->request_restart()",
+            );
+        }
+    }
+}
+
+impl HostAudioPortsImpl for MainThread<'_> {
     fn is_rescan_flag_supported(&self, _flag: AudioPortRescanFlags) -> bool {
+        self.shared.contract.require_main_thread(
+            "audio_ports.is_rescan_flag_supported",
+            "audio-ports.h: [main-thread]",
+        );
         false
     }
-    fn rescan(&self, _flags: AudioPortRescanFlags) {}
+    fn rescan(&self, _flags: AudioPortRescanFlags) {
+        let contract = &self.shared.contract;
+        contract.require_main_thread("audio_ports.rescan", "audio-ports.h: [main-thread]");
+        // This host supports no rescan flag.
+        contract.violation(
+            "audio_ports.rescan",
+            "audio-ports.h: it is illegal to ask the host to rescan with a flag that is not supported",
+        );
+    }
 }
 
-pub struct AudioThread;
+pub struct AudioThread<'a> {
+    shared: &'a Shared,
+}
 
-impl AudioProcessorHandler<'_> for AudioThread {}
+impl<'a> AudioProcessorHandler<'a> for AudioThread<'a> {}
 
-impl HostTailImpl for AudioThread {
-    fn changed(&mut self) {}
+impl HostTailImpl for AudioThread<'_> {
+    fn changed(&mut self) {
+        self.shared
+            .contract
+            .require_audio_thread("tail.changed", "tail.h: [audio-thread]");
+    }
 }
 
 pub struct GelClapHost;
 
 impl HostHandlers for GelClapHost {
     type Shared<'a> = Shared;
-    type MainThread<'a> = MainThread;
-    type AudioProcessor<'a> = AudioThread;
+    type MainThread<'a> = MainThread<'a>;
+    type AudioProcessor<'a> = AudioThread<'a>;
 
     fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
         builder
@@ -133,7 +264,8 @@ impl HostHandlers for GelClapHost {
             .register::<HostLatency>()
             .register::<HostTail>()
             .register::<HostAudioPorts>()
-            .register::<HostGui>();
+            .register::<HostGui>()
+            .register::<HostThreadCheck>();
     }
 }
 
@@ -159,7 +291,7 @@ impl ParamRange {
 /// One loaded `.clap` plugin instance.
 pub struct ClapPlugin {
     // Field order matters for drop: processor before instance before entry.
-    processor: Option<StartedPluginAudioProcessor<GelClapHost>>,
+    processor: Option<PluginAudioProcessor<GelClapHost>>,
     instance: PluginInstance<GelClapHost>,
     _entry: PluginEntry,
     descriptor: Descriptor,
@@ -190,6 +322,19 @@ pub struct ClapPlugin {
     /// benchmarks: e.g. thread CPU time in ns); the differences add up in `process_clock_total`.
     process_clock: Option<fn() -> u64>,
     process_clock_total: u64,
+    /// Rate and block size of the current (or last) activation, for restarts.
+    config: Option<(f64, u32)>,
+    /// Parameter values set while processing: CLAP forbids `params.flush` then, so they go to
+    /// the plugin as events at the start of the next process call, as a DAW sends them.
+    pending_values: Vec<ParamEvent>,
+    /// Modulation amounts (CLAP plain units) queued for the next process call: (time, id, amount).
+    pending_mods: Vec<(u32, u32, f64)>,
+    /// The latency the host last read while the plugin was active (None: never active).
+    known_latency: Option<u32>,
+    /// Run `on_main_thread` and honour flush requests only in `idle()`, not after each call:
+    /// a DAW's main thread answers at its own pace, possibly after the audio side moved on.
+    defer_main_thread: bool,
+    contract: Arc<Contract>,
 }
 
 fn cstr_bytes(b: &[u8]) -> String {
@@ -231,6 +376,12 @@ impl ClapPlugin {
     /// Load the bundle at `path` and instantiate its first plugin. Panics with a clear message on
     /// any failure (a test cannot continue without the plugin).
     pub fn load(path: &Path) -> ClapPlugin {
+        ClapPlugin::load_id(path, None)
+    }
+
+    /// Load the bundle at `path` and instantiate the plugin with CLAP id `id` (the first one
+    /// when `None`).
+    pub fn load_id(path: &Path, id: Option<&str>) -> ClapPlugin {
         assert!(
             path.exists(),
             "CLAP bundle not found: {} (run `cargo xtask bundle ...` or set GEL_BUNDLE_DIR)",
@@ -250,8 +401,8 @@ impl ClapPlugin {
             .unwrap_or_else(|| panic!("{}: no plugin factory", path.display()));
         let desc = factory
             .plugin_descriptors()
-            .next()
-            .unwrap_or_else(|| panic!("{}: factory lists no plugin", path.display()));
+            .find(|d| id.is_none_or(|id| d.id().is_some_and(|d| d.to_bytes() == id.as_bytes())))
+            .unwrap_or_else(|| panic!("{}: factory lists no plugin {id:?}", path.display()));
         let to_s = |c: Option<&std::ffi::CStr>| {
             c.map(|c| c.to_string_lossy().into_owned())
                 .unwrap_or_default()
@@ -278,9 +429,11 @@ impl ClapPlugin {
             env!("CARGO_PKG_VERSION"),
         )
         .expect("host info");
+        // The loading thread is the main thread from now on.
+        let contract = Arc::new(Contract::new());
         let mut instance = PluginInstance::<GelClapHost>::new(
-            |_| Shared::default(),
-            |_| MainThread,
+            |_| Shared::new(contract.clone()),
+            |shared| MainThread { shared },
             &entry,
             &plugin_id,
             &host_info,
@@ -329,6 +482,12 @@ impl ClapPlugin {
             tempo: None,
             process_clock: None,
             process_clock_total: 0,
+            config: None,
+            pending_values: Vec::new(),
+            pending_mods: Vec::new(),
+            known_latency: None,
+            defer_main_thread: false,
+            contract,
         };
         plugin.params();
         plugin
@@ -381,7 +540,9 @@ impl ClapPlugin {
         Ok(name)
     }
 
-    /// Run the plugin's `on_main_thread` if it asked for it, and honour flush requests.
+    /// Run the plugin's `on_main_thread` if it asked for it, honour flush requests, and check the
+    /// latency contract: while active, the latency may only move together with a restart
+    /// request (latency.h). Then fail the test on any violation recorded so far.
     fn service_main_thread(&mut self) {
         let requested = self
             .instance
@@ -392,9 +553,53 @@ impl ClapPlugin {
         let flush = self
             .instance
             .access_shared_handler(|s| s.flush_requested.swap(false, Ordering::SeqCst));
-        if flush && self.processor.is_none() {
+        // While processing the plugin gets its changes through process instead (params.h).
+        if flush && !self.is_processing() {
             self.flush_events(&[]);
         }
+        if let (Some(latency), Some(known)) = (self.latency, self.known_latency) {
+            if self.processor.is_some() {
+                let now = latency.get(&self.instance.plugin_handle());
+                let restart = self.restart_requested();
+                if now != known && !restart {
+                    self.contract().violation(
+                        &format!("latency {known} -> {now} while active"),
+                        "latency.h: the latency is only allowed to change during \
+                         plugin->activate; if the plugin is activated, call \
+                         host->request_restart()",
+                    );
+                    // Report each move once.
+                    self.known_latency = Some(now);
+                }
+            }
+        }
+        self.contract().check("the main thread's turn");
+    }
+
+    /// The contract this host checks the plugin against.
+    fn contract(&self) -> &Contract {
+        &self.contract
+    }
+
+    /// Every contract violation recorded so far.
+    pub fn violations(&self) -> Vec<String> {
+        self.contract().violations()
+    }
+
+    /// Whether a violation fails the test at the host's next step (the default), or only goes
+    /// into [`ClapPlugin::violations`].
+    pub fn set_panic_on_violation(&mut self, panic: bool) {
+        self.contract().set_panic_on_violation(panic);
+    }
+
+    /// Whether the plugin asked for a restart since the last activation.
+    pub fn restart_requested(&self) -> bool {
+        self.instance
+            .access_shared_handler(|s| s.restart_requested.load(Ordering::SeqCst))
+    }
+
+    fn is_processing(&self) -> bool {
+        self.processor.as_ref().is_some_and(|p| p.is_started())
     }
 
     /// Read `clock` right before and after every call of the plugin's `process` (only that call:
@@ -416,8 +621,8 @@ impl ClapPlugin {
             .unwrap_or(ParamRange { min: 0.0, max: 1.0 })
     }
 
-    /// Flush parameter events outside processing (the plugin must be inactive, or we go
-    /// through `flush_active` on the processor).
+    /// Flush parameter events outside processing: on the main thread while inactive, on the
+    /// audio thread while active and not processing (params.h). Never called while processing.
     fn flush_events(&mut self, events: &[ParamValueEvent]) {
         let Some(params) = self.params else { return };
         let mut input = EventBuffer::with_capacity(events.len());
@@ -425,11 +630,22 @@ impl ClapPlugin {
             input.push(e);
         }
         let mut output = EventBuffer::new();
-        if let Some(processor) = self.processor.as_mut() {
-            let mut handle = processor.plugin_handle();
-            params.flush_active(&mut handle, &input.as_input(), &mut output.as_output());
-        } else if let Some(mut handle) = self.instance.inactive_plugin_handle() {
-            params.flush(&mut handle, &input.as_input(), &mut output.as_output());
+        let contract = self.contract.clone();
+        match self.processor.as_mut() {
+            Some(PluginAudioProcessor::Stopped(processor)) => {
+                let mut handle = processor.plugin_handle();
+                contract.audio_call(|| {
+                    params.flush_active(&mut handle, &input.as_input(), &mut output.as_output())
+                });
+            }
+            Some(PluginAudioProcessor::Started(_)) => {
+                panic!("host bug: params.flush while processing (params.h forbids it)")
+            }
+            None => {
+                if let Some(mut handle) = self.instance.inactive_plugin_handle() {
+                    params.flush(&mut handle, &input.as_input(), &mut output.as_output());
+                }
+            }
         }
     }
 }
@@ -515,10 +731,24 @@ impl PluginHost for ClapPlugin {
     }
 
     fn set_param(&mut self, id: u32, normalized: f64) {
+        if self.is_processing() {
+            // params.h: flush "must not be used if the plugin is processing"; a host sends the
+            // change with the next block instead.
+            self.pending_values.retain(|e| e.param_id != id);
+            self.pending_values.push(ParamEvent {
+                time: 0,
+                param_id: id,
+                value: normalized,
+            });
+            return;
+        }
         let value = self.range(id).to_clap(normalized);
         let event = ParamValueEvent::new(0, ClapId::new(id), Pckn::match_all(), value);
         self.flush_events(&[event]);
-        self.service_main_thread();
+        if !self.defer_main_thread {
+            self.service_main_thread();
+        }
+        self.contract.check("params.flush");
     }
 
     fn activate(&mut self, sample_rate: f64, max_block: u32) {
@@ -530,14 +760,36 @@ impl PluginHost for ClapPlugin {
             min_frames_count: 1,
             max_frames_count: max_block,
         };
+        self.instance.access_shared_handler(|s| {
+            s.restart_requested.store(false, Ordering::SeqCst);
+            s.latency_changed_in_activate.store(false, Ordering::SeqCst);
+        });
+        self.contract.set_lifecycle(Lifecycle::Activating);
         let stopped = self
             .instance
-            .activate(|_, _| AudioThread, config)
+            .activate(|shared, _| AudioThread { shared }, config)
             .unwrap_or_else(|e| panic!("activate({sample_rate}, {max_block}): {e}"));
-        let started = stopped
-            .start_processing()
-            .unwrap_or_else(|e| panic!("start_processing: {e}"));
-        self.processor = Some(started);
+        self.contract.set_lifecycle(Lifecycle::Active);
+        self.config = Some((sample_rate, max_block));
+        self.processor = Some(stopped.into());
+        // What a host does right after activate: read the latency. latency.h: it may only change
+        // during activate, and the plugin must say so there with latency.changed().
+        if let Some(latency) = self.latency {
+            let now = latency.get(&self.instance.plugin_handle());
+            let told = self
+                .instance
+                .access_shared_handler(|s| s.latency_changed_in_activate.load(Ordering::SeqCst));
+            if let Some(known) = self.known_latency {
+                if now != known && !told {
+                    self.contract.violation(
+                        &format!("latency {known} -> {now} at activate"),
+                        "latency.h: a latency change must be reported with \
+                         host_latency->changed() during plugin->activate",
+                    );
+                }
+            }
+            self.known_latency = Some(now);
+        }
         let n = max_block as usize;
         let buffers = |port_channels: &[usize]| -> Vec<Vec<Vec<f32>>> {
             port_channels
@@ -548,15 +800,85 @@ impl PluginHost for ClapPlugin {
         self.in_bufs = buffers(&self.in_port_channels);
         self.out_bufs = buffers(&self.out_port_channels);
         self.steady_time = 0;
-        self.service_main_thread();
+        self.start_processing();
     }
 
     fn deactivate(&mut self) {
-        if let Some(started) = self.processor.take() {
-            let stopped = started.stop_processing();
-            self.instance.deactivate(stopped);
+        if let Some(mut processor) = self.processor.take() {
+            let contract = self.contract.clone();
+            contract.audio_call(|| {
+                processor.ensure_processing_stopped();
+            });
+            self.instance.deactivate(processor.into_stopped());
+            self.contract.set_lifecycle(Lifecycle::Inactive);
         }
-        self.service_main_thread();
+        self.pending_values.clear();
+        self.pending_mods.clear();
+        if !self.defer_main_thread {
+            self.service_main_thread();
+        }
+        self.contract.check("deactivate");
+    }
+
+    fn start_processing(&mut self) {
+        let contract = self.contract.clone();
+        let processor = self
+            .processor
+            .as_mut()
+            .expect("start_processing() before activate()");
+        if !processor.is_started() {
+            contract
+                .audio_call(|| processor.start_processing().map(|_| ()))
+                .unwrap_or_else(|e| panic!("start_processing: {e}"));
+            contract.set_lifecycle(Lifecycle::Processing);
+        }
+        if !self.defer_main_thread {
+            self.service_main_thread();
+        }
+        self.contract.check("start_processing");
+    }
+
+    fn stop_processing(&mut self) {
+        let contract = self.contract.clone();
+        if let Some(processor) = self.processor.as_mut() {
+            if processor.is_started() {
+                contract.audio_call(|| {
+                    processor.ensure_processing_stopped();
+                });
+                contract.set_lifecycle(Lifecycle::Active);
+            }
+        }
+        if !self.defer_main_thread {
+            self.service_main_thread();
+        }
+        self.contract.check("stop_processing");
+    }
+
+    fn queue_modulation(&mut self, time: u32, id: u32, amount: f64) -> bool {
+        let range = self.range(id);
+        self.pending_mods
+            .push((time, id, amount * (range.max - range.min)));
+        true
+    }
+
+    fn restart_if_requested(&mut self) -> bool {
+        let Some((rate, block)) = self.config else {
+            return false;
+        };
+        if self.processor.is_none() || !self.restart_requested() {
+            return false;
+        }
+        self.deactivate();
+        self.activate(rate, block);
+        true
+    }
+
+    fn set_deferred_main_thread(&mut self, deferred: bool) {
+        self.defer_main_thread = deferred;
+    }
+
+    fn contract_violations(&mut self) -> Vec<String> {
+        self.violations()
     }
 
     fn process_with_aux(
@@ -595,23 +917,49 @@ impl PluginHost for ClapPlugin {
         }
 
         self.events.clear();
-        let mut sorted: Vec<ParamEvent> = events.to_vec();
-        sorted.sort_by_key(|e| e.time);
-        for e in &sorted {
-            let value = self.range(e.param_id).to_clap(e.value);
-            self.events.push(&ParamValueEvent::new(
-                e.time,
-                ClapId::new(e.param_id),
-                Pckn::match_all(),
-                value,
-            ));
+        // Changes set while processing come first, then this block's events and modulation, in
+        // time order (a stable sort keeps a value before a modulation at the same time).
+        let pending_values = std::mem::take(&mut self.pending_values);
+        let pending_mods = std::mem::take(&mut self.pending_mods);
+        let mut sorted: Vec<(u32, u32, f64, bool)> = pending_values
+            .iter()
+            .chain(events)
+            .map(|e| {
+                (
+                    e.time,
+                    e.param_id,
+                    self.range(e.param_id).to_clap(e.value),
+                    false,
+                )
+            })
+            .chain(pending_mods.iter().map(|&(t, id, a)| (t, id, a, true)))
+            .collect();
+        sorted.sort_by_key(|e| e.0);
+        for &(time, id, value, modulation) in &sorted {
+            if modulation {
+                self.events.push(&ParamModEvent::new(
+                    time,
+                    ClapId::new(id),
+                    Pckn::match_all(),
+                    value,
+                ));
+            } else {
+                self.events.push(&ParamValueEvent::new(
+                    time,
+                    ClapId::new(id),
+                    Pckn::match_all(),
+                    value,
+                ));
+            }
         }
         self.out_events.clear();
 
         let processor = self
             .processor
             .as_mut()
-            .expect("process() called before activate()");
+            .expect("process() called before activate()")
+            .as_started_mut()
+            .expect("process() while not processing (call start_processing())");
         let input_audio = self
             .in_ports
             .with_input_buffers(self.in_bufs.iter_mut().map(|port| {
@@ -648,6 +996,7 @@ impl PluginHost for ClapPlugin {
             time_signature_numerator: 4,
             time_signature_denominator: 4,
         });
+        let was_audio = self.contract.set_audio_call(true);
         let clock_start = self.process_clock.map(|clock| clock());
         let status = processor.process(
             &input_audio,
@@ -660,6 +1009,7 @@ impl PluginHost for ClapPlugin {
         if let (Some(clock), Some(start)) = (self.process_clock, clock_start) {
             self.process_clock_total += clock().saturating_sub(start);
         }
+        self.contract.set_audio_call(was_audio);
         self.steady_time += frames as u64;
 
         let main_out = self.out_bufs.first().map_or(&[][..], Vec::as_slice);
@@ -669,7 +1019,10 @@ impl PluginHost for ClapPlugin {
                 None => dst[..frames].fill(0.0),
             }
         }
-        self.service_main_thread();
+        if !self.defer_main_thread {
+            self.service_main_thread();
+        }
+        self.contract.check("process");
 
         match status {
             Ok(ProcessStatus::Continue) => ProcessOutcome::Continue,
@@ -688,6 +1041,11 @@ impl PluginHost for ClapPlugin {
         let Some(latency) = self.latency else {
             return 0;
         };
+        // latency.h: get is [main-thread & active]; while inactive the host knows what it read
+        // at the last activation.
+        if self.processor.is_none() {
+            return self.known_latency.unwrap_or(0);
+        }
         let handle = self.instance.plugin_handle();
         latency.get(&handle)
     }

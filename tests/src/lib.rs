@@ -9,8 +9,10 @@
 use std::path::PathBuf;
 
 pub mod clap_host;
+pub mod host_style;
 pub mod live_screenshot;
 pub mod signals;
+pub mod strict;
 pub mod suite;
 pub mod vst3_host;
 pub mod x11_parent;
@@ -79,7 +81,9 @@ pub enum ProcessOutcome {
 }
 
 /// A loaded plugin instance, independent of its format. Every call happens on the test thread,
-/// which plays both main and audio thread.
+/// which plays both main and audio thread. Both hosts are strict: they follow the plugin's
+/// lifecycle and fail the test on any call the CLAP headers or the VST3 SDK forbid (see
+/// [`strict`]).
 pub trait PluginHost {
     fn format(&self) -> Format;
     fn descriptor(&self) -> Descriptor;
@@ -145,6 +149,38 @@ pub trait PluginHost {
     /// Give the plugin main-thread time (CLAP: run `on_main_thread` when it asked for it). Hosts
     /// call this while an editor is open and between test steps.
     fn idle(&mut self) {}
+
+    /// Stop processing but stay active (CLAP `stop_processing`, VST3 `setProcessing(false)`).
+    /// [`PluginHost::set_param`] then reaches the plugin as a flush on the audio thread.
+    fn stop_processing(&mut self);
+    /// Start processing again after [`PluginHost::stop_processing`]; [`PluginHost::activate`]
+    /// starts it itself.
+    fn start_processing(&mut self);
+
+    /// Add a CLAP monophonic modulation (`CLAP_EVENT_PARAM_MOD`) of `amount` (normalised units,
+    /// an offset on the 0..1 value) at sample `time` of the next process call. Returns false
+    /// when the format has no modulation (VST3), and nothing is sent.
+    fn queue_modulation(&mut self, _time: u32, _param_id: u32, _amount: f64) -> bool {
+        false
+    }
+
+    /// If the plugin asked for a restart (CLAP `request_restart`, VST3
+    /// `restartComponent(kLatencyChanged)`) since the last activation, deactivate and activate
+    /// again with the same rate and block size, as a DAW does. Returns whether it restarted.
+    fn restart_if_requested(&mut self) -> bool {
+        false
+    }
+
+    /// Let the plugin's main-thread work (CLAP `on_main_thread`, flush requests) wait for the
+    /// next [`PluginHost::idle`] instead of running after each host call: a DAW's main thread
+    /// answers at its own pace, sometimes after the audio side has deactivated the plugin.
+    fn set_deferred_main_thread(&mut self, _deferred: bool) {}
+
+    /// Every host-contract violation the strict host has recorded (see [`strict`]). A violation
+    /// fails the test at the host's next step unless the test turned that off.
+    fn contract_violations(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The parameter called `name` and the normalised value its text `text` parses to, the way a

@@ -14,6 +14,14 @@
 //! each bus: bus 0 is main, the others are fed from [`PluginHost::process_with_aux`] or with
 //! silence. nice-plug 0.4 reads `inputs[1..]` for its aux busses without checking `numInputs`.
 //!
+//! Strictness ([`crate::strict`]): the component handler is installed before anything is set up
+//! or activated; `restartComponent` must come from the UI thread (the loading thread); the
+//! latency is read right after `setActive(true)`, and one that moves while active without a
+//! `restartComponent(kLatencyChanged)` fails the test. No process call is made outside
+//! `setProcessing(true)`. nice-plug on Linux decides "UI thread" by thread id, so in this
+//! single-threaded host it calls `restartComponent` inline from `process`; that is not flagged
+//! (the thread is the UI thread), while the same call from a plugin-owned thread is.
+//!
 //! Caveats:
 //! - The host does not offer `Steinberg::Linux::IRunLoop` through its `IPlugFrame`. nice-plug does
 //!   not need it: without it, it runs GUI tasks on its own event-loop thread.
@@ -28,6 +36,7 @@
 //! - [`PluginHost::close_editor`] waits (up to 5 s) for the threads `attached` started to exit;
 //!   see `wait_for_threads`.
 
+use crate::strict::{Contract, Lifecycle, Role};
 use crate::{Descriptor, Format, ParamEvent, ParamInfo, PluginHost, ProcessOutcome};
 
 use std::collections::HashMap;
@@ -44,7 +53,7 @@ use vst3::Steinberg::Vst::{
     IHostApplicationTrait, IParamValueQueue, IParamValueQueueTrait, IParameterChanges,
     IParameterChangesTrait, MediaTypes_, ParamID, ParamValue, ParameterInfo,
     ParameterInfo_::ParameterFlags_, ProcessContext, ProcessData, ProcessModes_, ProcessSetup,
-    SpeakerArr, SpeakerArrangement, String128, SymbolicSampleSizes_, TChar,
+    RestartFlags_, SpeakerArr, SpeakerArrangement, String128, SymbolicSampleSizes_, TChar,
 };
 use vst3::Steinberg::{
     int32, int64, kInvalidArgument, kPlatformTypeX11EmbedWindowID, kResultFalse, kResultOk,
@@ -152,12 +161,16 @@ impl IHostApplicationTrait for HostApplication {
     }
 }
 
-/// `IComponentHandler` given to the edit controller. Edits from the editor are counted, restart
-/// requests are accumulated; nothing else happens. The plugin may call this from any thread.
-#[derive(Default)]
+/// `IComponentHandler` given to the edit controller (before the host sets up or activates
+/// anything, so no latency report can find it missing). Edits from the editor are counted,
+/// restart requests are accumulated and checked against the SDK: `restartComponent` "must be
+/// called in the UI-Thread context" (ivsteditcontroller.h).
 struct ComponentHandler {
     edits: AtomicU32,
     restart_flags: AtomicI32,
+    /// Restart flags asked for since the last activation.
+    pending_restart: AtomicI32,
+    contract: Arc<Contract>,
 }
 
 impl Class for ComponentHandler {
@@ -179,7 +192,14 @@ impl IComponentHandlerTrait for ComponentHandler {
     }
 
     unsafe fn restartComponent(&self, flags: int32) -> tresult {
+        if self.contract.role() == Role::Other {
+            self.contract.violation(
+                &format!("IComponentHandler::restartComponent({flags:#x})"),
+                "ivsteditcontroller.h: this must be called in the UI-Thread context",
+            );
+        }
         self.restart_flags.fetch_or(flags, Ordering::Relaxed);
+        self.pending_restart.fetch_or(flags, Ordering::SeqCst);
         kResultOk
     }
 }
@@ -592,11 +612,18 @@ pub struct Vst3Plugin {
 
     /// Keeps the module mapped (it is never unloaded anyway).
     _module: Arc<Module>,
+    /// Between `setProcessing(true)` and `setProcessing(false)`.
+    processing: bool,
+    /// The latency read right after the last `setActive(true)`.
+    known_latency: Option<u32>,
+    contract: Arc<Contract>,
 }
 
 impl Vst3Plugin {
     /// Load the `.vst3` bundle at `path` and create its first audio processor class.
     pub fn load(path: &Path) -> Vst3Plugin {
+        // The loading thread is the UI thread from now on.
+        let contract = Arc::new(Contract::new());
         let stem = path
             .file_stem()
             .unwrap_or_else(|| panic!("bad bundle path {}", path.display()));
@@ -734,7 +761,12 @@ impl Vst3Plugin {
                 }
             };
 
-            let handler = ComWrapper::new(ComponentHandler::default());
+            let handler = ComWrapper::new(ComponentHandler {
+                edits: AtomicU32::new(0),
+                restart_flags: AtomicI32::new(0),
+                pending_restart: AtomicI32::new(0),
+                contract: contract.clone(),
+            });
             controller
                 .setComponentHandler(handler.as_com_ref::<IComponentHandler>().unwrap().as_ptr());
 
@@ -810,6 +842,9 @@ impl Vst3Plugin {
                 position: 0,
                 tempo: None,
                 pending: Vec::new(),
+                processing: false,
+                known_latency: None,
+                contract,
                 scratch_in: Vec::new(),
                 scratch_out: Vec::new(),
                 _module: module,
@@ -822,6 +857,24 @@ impl Vst3Plugin {
         self.handler.edits.load(Ordering::Relaxed)
     }
 
+    /// Withdraw (`false`) or install again (`true`) this host's component handler, to play a
+    /// host that installs it only after activating. Installing happens on the UI thread.
+    pub fn set_component_handler_installed(&mut self, installed: bool) {
+        let handler = if installed {
+            self.handler
+                .as_com_ref::<IComponentHandler>()
+                .unwrap()
+                .as_ptr()
+        } else {
+            std::ptr::null_mut()
+        };
+        // SAFETY: the handler outlives the controller's use of it (it is withdrawn on drop).
+        unsafe {
+            self.controller.setComponentHandler(handler);
+        }
+        self.contract.check("setComponentHandler");
+    }
+
     /// The `restartComponent` flags the plugin has asked for so far (OR-ed together).
     pub fn restart_flags(&self) -> i32 {
         self.handler.restart_flags.load(Ordering::Relaxed)
@@ -832,6 +885,28 @@ impl Vst3Plugin {
         self.editor
             .as_ref()
             .and_then(|e| *e._frame.last_resize.lock().unwrap())
+    }
+
+    /// ivstaudioprocessor.h: a latency change during use must be told with
+    /// `restartComponent(kLatencyChanged)`. A latency that moved since activation without one
+    /// is a violation (reported once per move).
+    fn check_latency(&mut self) {
+        let Some(known) = self.known_latency else {
+            return;
+        };
+        // SAFETY: plain call.
+        let now = unsafe { self.processor.getLatencySamples() };
+        let told = self.handler.pending_restart.load(Ordering::SeqCst)
+            & RestartFlags_::kLatencyChanged
+            != 0;
+        if now != known && !told {
+            self.contract.violation(
+                &format!("latency {known} -> {now} while active"),
+                "ivstaudioprocessor.h: if the latency changes during use, the plug-in has to \
+                 inform the host with IComponentHandler::restartComponent(kLatencyChanged)",
+            );
+            self.known_latency = Some(now);
+        }
     }
 
     /// Pointers to the zeroed scratch channels of every bus, for a call without caller buffers.
@@ -903,7 +978,9 @@ impl Vst3Plugin {
             processContext: &mut context,
         };
         // SAFETY: every pointer in `data` is live for the duration of the call.
-        let result = unsafe { self.processor.process(&mut data) };
+        let result = self
+            .contract
+            .audio_call(|| unsafe { self.processor.process(&mut data) });
         self.position += frames as i64;
         result
     }
@@ -1007,14 +1084,15 @@ impl PluginHost for Vst3Plugin {
             param_id: id,
             value: normalized,
         };
-        if self.active {
+        if self.processing {
             // A zero-frame process call is VST3's parameter flush (nice-plug ignores
             // setParamNormalized while processing and only takes the change from process).
             let mut ins = Self::scratch_pointers(&mut self.scratch_in);
             let mut outs = Self::scratch_pointers(&mut self.scratch_out);
             self.process_raw(&mut ins, &mut outs, 0, &[event]);
-        } else if self.separate_controller {
-            // The processor only hears about it through the next process call.
+        } else if self.separate_controller || self.active {
+            // The processor only hears about it through the next process call (active and not
+            // processing: no process call may come before setProcessing(true)).
             self.pending.retain(|e| e.param_id != id);
             self.pending.push(event);
         }
@@ -1043,16 +1121,18 @@ impl PluginHost for Vst3Plugin {
                 kResultOk,
                 "setupProcessing failed"
             );
+            self.handler.pending_restart.store(0, Ordering::SeqCst);
+            self.contract.set_lifecycle(Lifecycle::Activating);
             assert_eq!(
                 self.component.setActive(1),
                 kResultOk,
                 "setActive(true) failed"
             );
-            assert_eq!(
-                self.processor.setProcessing(1),
-                kResultOk,
-                "setProcessing(true) failed"
-            );
+            self.contract.set_lifecycle(Lifecycle::Active);
+            // A host reads the latency after activating (and after each kLatencyChanged restart).
+            self.known_latency = Some(self.processor.getLatencySamples());
+            // Asked for during setActive, the restart is already answered by that read.
+            self.handler.pending_restart.store(0, Ordering::SeqCst);
         }
         self.active = true;
         self.sample_rate = sample_rate;
@@ -1066,18 +1146,61 @@ impl PluginHost for Vst3Plugin {
         };
         self.scratch_in = scratch(&self.in_bus_channels);
         self.scratch_out = scratch(&self.out_bus_channels);
+        self.start_processing();
     }
 
     fn deactivate(&mut self) {
         if !self.active {
             return;
         }
-        // SAFETY: plain calls.
+        self.stop_processing();
+        // SAFETY: plain call.
         unsafe {
-            self.processor.setProcessing(0);
             self.component.setActive(0);
         }
+        self.contract.set_lifecycle(Lifecycle::Inactive);
         self.active = false;
+        self.contract.check("setActive(false)");
+    }
+
+    fn start_processing(&mut self) {
+        assert!(self.active, "start_processing() before activate()");
+        if !self.processing {
+            // SAFETY: plain call.
+            let result = self
+                .contract
+                .audio_call(|| unsafe { self.processor.setProcessing(1) });
+            assert_eq!(result, kResultOk, "setProcessing(true) failed");
+            self.processing = true;
+            self.contract.set_lifecycle(Lifecycle::Processing);
+        }
+        self.contract.check("setProcessing(true)");
+    }
+
+    fn stop_processing(&mut self) {
+        if self.processing {
+            // SAFETY: plain call.
+            self.contract
+                .audio_call(|| unsafe { self.processor.setProcessing(0) });
+            self.processing = false;
+            self.contract.set_lifecycle(Lifecycle::Active);
+        }
+        self.contract.check("setProcessing(false)");
+    }
+
+    fn restart_if_requested(&mut self) -> bool {
+        let flags = self.handler.pending_restart.load(Ordering::SeqCst);
+        if !self.active || flags & RestartFlags_::kLatencyChanged == 0 {
+            return false;
+        }
+        let (rate, block) = (self.sample_rate, self.max_block);
+        self.deactivate();
+        self.activate(rate, block);
+        true
+    }
+
+    fn contract_violations(&mut self) -> Vec<String> {
+        self.contract.violations()
     }
 
     fn process_with_aux(
@@ -1143,9 +1266,13 @@ impl PluginHost for Vst3Plugin {
             }
         }
 
+        assert!(self.processing, "process() while not processing");
         let mut all_events = std::mem::take(&mut self.pending);
         all_events.extend_from_slice(events);
-        match self.process_raw(&mut ins, &mut outs, frames, &all_events) {
+        let result = self.process_raw(&mut ins, &mut outs, frames, &all_events);
+        self.check_latency();
+        self.contract.check("process");
+        match result {
             r if r == kResultOk => ProcessOutcome::Ok,
             _ => ProcessOutcome::Error,
         }
@@ -1277,5 +1404,36 @@ impl Drop for Vst3Plugin {
             }
             self.component.terminate();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `restartComponent` from the UI (loading) thread is fine; from any other thread it is a
+    /// violation of "this must be called in the UI-Thread context".
+    #[test]
+    fn restart_component_off_the_ui_thread_is_a_violation() {
+        let contract = Arc::new(Contract::new());
+        let handler = ComponentHandler {
+            edits: AtomicU32::new(0),
+            restart_flags: AtomicI32::new(0),
+            pending_restart: AtomicI32::new(0),
+            contract: contract.clone(),
+        };
+        let latency = RestartFlags_::kLatencyChanged;
+        // SAFETY: plain calls on a local object.
+        unsafe { handler.restartComponent(latency) };
+        assert!(contract.violations().is_empty());
+        std::thread::scope(|s| {
+            s.spawn(|| unsafe { handler.restartComponent(latency) });
+        });
+        let violations = contract.violations();
+        assert!(
+            violations.len() == 1 && violations[0].contains("UI-Thread context"),
+            "{violations:#?}"
+        );
+        assert_eq!(handler.pending_restart.load(Ordering::SeqCst), latency);
     }
 }

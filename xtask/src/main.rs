@@ -17,7 +17,7 @@ const PLUGINS: &[&str] = &[
 
 /// Plugins only the host tests load: `cargo xtask test` builds them with the others, but
 /// `bundle --all`, `install` and `bench` never do.
-const TEST_ONLY_PLUGINS: &[&str] = &["gel-aux-probe"];
+const TEST_ONLY_PLUGINS: &[&str] = &["gel-aux-probe", "gel-latency-violator"];
 
 /// Cargo's target directory: `$CARGO_TARGET_DIR` when set (nice-plug-xtask bundles there too),
 /// else `target` in the workspace.
