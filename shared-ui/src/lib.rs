@@ -2,7 +2,9 @@
 //!
 //! - [`theme`]: palette, type sizes, spacing, [`theme::apply`].
 //! - [`knob`], [`toggle`], [`selector`]: parameter controls (gesture-wrapped for automation).
-//! - [`meter`], [`goniometer`]: level, gain-reduction, correlation and stereo displays.
+//! - [`meter`], [`goniometer`], [`level_history`]: level, gain-reduction, correlation, stereo
+//!   and history displays. They only draw: the audio thread publishes through gel-dsp's
+//!   `analysis` (meters, `SnapshotRing`), and parameter texts live in gel-plugin.
 //! - [`layout`]: sections, labelled rows, the header bar.
 //! - [`editor`]: the editor frame with zoom; its persistent size/zoom is gel-plugin's
 //!   [`GelEditorState`] (the audio thread reads its open flag, so it lives outside the GUI).
@@ -33,7 +35,9 @@ pub use gel_plugin::{GelEditorState, GelEditorStateData};
 pub use goniometer::Goniometer;
 pub use knob::Knob;
 pub use layout::{header_bar, labelled_row, section};
-pub use meter::{ChannelLevel, CorrelationMeter, GainReductionMeter, LevelMeter, MeterSource};
+pub use meter::{
+    ChannelLevel, CorrelationMeterView, GainReductionMeter, LevelMeterView, MeterSource,
+};
 pub use selector::EnumSelector;
 pub use toggle::{ParamToggle, Toggle};
 

@@ -1,5 +1,5 @@
-//! Level displays: the vertical [`LevelMeter`] (RMS bar + peak line per channel), the
-//! [`GainReductionMeter`] and the horizontal [`CorrelationMeter`].
+//! Level displays: the vertical [`LevelMeterView`] (RMS bar + peak line per channel), the
+//! [`GainReductionMeter`] and the horizontal [`CorrelationMeterView`].
 //!
 //! The widgets take plain numbers so they do not depend on where the readings come from; the
 //! [`MeterSource`] trait lets a shared atomic readings object (e.g. gel-dsp's `MeterReadings`)
@@ -110,12 +110,22 @@ impl MeterSource for gel_dsp::analysis::meter::MeterReadings {
     fn rms_db(&self, ch: usize) -> f32 {
         gel_dsp::analysis::meter::MeterReadings::rms_db(self, ch)
     }
+    /// One read of the shared readings, so both channels show the same block.
+    fn levels(&self) -> Vec<ChannelLevel> {
+        let snapshot = self.snapshot();
+        (0..self.channel_count())
+            .map(|ch| ChannelLevel {
+                peak_db: snapshot.peak_db[ch],
+                rms_db: snapshot.rms_db[ch],
+            })
+            .collect()
+    }
 }
 
 /// A vertical level meter: per channel an RMS bar coloured by zone and a peak line, a dB scale
 /// on the left and a numeric peak readout below.
 #[must_use = "add it with `ui.add(meter)`"]
-pub struct LevelMeter {
+pub struct LevelMeterView {
     levels: Vec<ChannelLevel>,
     height: f32,
     bar_width: f32,
@@ -126,7 +136,7 @@ pub struct LevelMeter {
     label: Option<String>,
 }
 
-impl LevelMeter {
+impl LevelMeterView {
     /// A meter showing `levels` (one entry per channel).
     pub fn new(levels: &[ChannelLevel]) -> Self {
         Self {
@@ -217,7 +227,7 @@ impl LevelMeter {
     }
 }
 
-impl Widget for LevelMeter {
+impl Widget for LevelMeterView {
     fn ui(self, ui: &mut Ui) -> Response {
         let channels = self.levels.len().max(1);
         let scale_w = if self.show_scale { 24.0 } else { 0.0 };
@@ -372,12 +382,12 @@ pub fn correlation_to_fraction(correlation: f32) -> f32 {
 /// A horizontal phase-correlation meter: −1 on the left, 0 in the centre, +1 on the right.
 /// The bar grows from the centre: red when negative (phase problems), green when positive.
 #[must_use = "add it with `ui.add(meter)`"]
-pub struct CorrelationMeter {
+pub struct CorrelationMeterView {
     value: f32,
     width: f32,
 }
 
-impl CorrelationMeter {
+impl CorrelationMeterView {
     /// A meter showing `correlation` (−1..+1).
     pub fn new(correlation: f32) -> Self {
         Self {
@@ -393,7 +403,7 @@ impl CorrelationMeter {
     }
 }
 
-impl Widget for CorrelationMeter {
+impl Widget for CorrelationMeterView {
     fn ui(self, ui: &mut Ui) -> Response {
         let bar_h = 10.0;
         let (rect, response) =

@@ -350,8 +350,8 @@ fn params_derive_persists_editor_state() {
 fn whole_frame_with_displays_renders_headless() {
     use gel_ui::editor::{draw_frame, UiFn};
     use gel_ui::{
-        labelled_row, section, ChannelLevel, CorrelationMeter, GainReductionMeter, Goniometer,
-        LevelMeter,
+        labelled_row, section, ChannelLevel, CorrelationMeterView, GainReductionMeter, Goniometer,
+        LevelMeterView,
     };
 
     let params = Arc::new(TestParams::default());
@@ -382,11 +382,11 @@ fn whole_frame_with_displays_renders_headless() {
                         },
                     ];
                     ui.horizontal(|ui| {
-                        ui.add(LevelMeter::new(&levels).label("Out"));
+                        ui.add(LevelMeterView::new(&levels).label("Out"));
                         ui.add(GainReductionMeter::new(4.5));
                         ui.add(Goniometer::new(&points).size(140.0));
                     });
-                    ui.add(CorrelationMeter::new(-0.3));
+                    ui.add(CorrelationMeterView::new(-0.3));
                 });
             });
         }));

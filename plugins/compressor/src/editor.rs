@@ -10,8 +10,8 @@ use gel_ui::egui::{self, RichText, Vec2};
 use gel_ui::level_history::{Lane, LaneStyle, LevelHistory};
 use gel_ui::transfer_curve::TransferCurve;
 use gel_ui::{
-    create_editor, section, theme, EnumSelector, GainReductionMeter, GelEditor, Knob, LevelMeter,
-    ParamToggle,
+    create_editor, section, theme, EnumSelector, GainReductionMeter, GelEditor, Knob,
+    LevelMeterView, ParamToggle,
 };
 
 use crate::params::CompressorParams;
@@ -94,7 +94,7 @@ pub fn create(
             ui.horizontal_top(|ui| {
                 section(ui, "In", |ui| {
                     ui.add(
-                        LevelMeter::from_source(&*display.input_meter)
+                        LevelMeterView::from_source(&*display.input_meter)
                             .height(DISPLAY_HEIGHT)
                             .label("In"),
                     );
@@ -136,7 +136,7 @@ pub fn create(
                 });
                 section(ui, "Out", |ui| {
                     ui.add(
-                        LevelMeter::from_source(&*display.output_meter)
+                        LevelMeterView::from_source(&*display.output_meter)
                             .height(DISPLAY_HEIGHT)
                             .label("Out"),
                     );

@@ -24,11 +24,11 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use gel_dsp::analysis::meter::{LevelMeter, MeterReadings};
+use gel_dsp::analysis::{HistoryWriter, SnapshotRing};
 use gel_dsp::blocks::denormal::DenormalGuard;
 use gel_dsp::blocks::guard;
 use gel_dsp::dynamics::Compressor;
 use gel_plugin::{stereo_block, EditorWatch, SilenceTracker};
-use gel_ui::level_history::{HistoryRing, HistoryWriter};
 use nice_plug::prelude::*;
 
 pub mod editor;
@@ -74,7 +74,7 @@ pub struct CompressorDisplay {
     pub output_meter: Arc<MeterReadings>,
     /// Per 10 ms: [input peak dBFS, output peak dBFS, gain reduction dB] (the largest of each
     /// in the interval, over both channels).
-    pub history: HistoryRing<HISTORY_LANES>,
+    pub history: SnapshotRing<HISTORY_LANES>,
 }
 
 impl Default for CompressorDisplay {
@@ -82,7 +82,7 @@ impl Default for CompressorDisplay {
         Self {
             input_meter: Arc::new(MeterReadings::default()),
             output_meter: Arc::new(MeterReadings::default()),
-            history: HistoryRing::new((HISTORY_SECONDS * 1000.0 / HISTORY_INTERVAL_MS) as usize),
+            history: SnapshotRing::new((HISTORY_SECONDS * 1000.0 / HISTORY_INTERVAL_MS) as usize),
         }
     }
 }

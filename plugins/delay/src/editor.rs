@@ -7,8 +7,8 @@ use std::sync::Arc;
 use gel_plugin::param_text::format_time_ms;
 use gel_ui::egui::{self, RichText};
 use gel_ui::{
-    create_editor, section, theme, EnumSelector, GainReductionMeter, GelEditor, Knob, LevelMeter,
-    ParamToggle,
+    create_editor, section, theme, EnumSelector, GainReductionMeter, GelEditor, Knob,
+    LevelMeterView, ParamToggle,
 };
 
 use crate::params::DelayParams;
@@ -30,7 +30,7 @@ pub fn create(params: Arc<DelayParams>, display: Arc<DelayDisplay>) -> Option<De
             ui.horizontal_top(|ui| {
                 section(ui, "In", |ui| {
                     ui.add(
-                        LevelMeter::from_source(&*display.input_meter)
+                        LevelMeterView::from_source(&*display.input_meter)
                             .height(METER_HEIGHT)
                             .label("In"),
                     );
@@ -171,7 +171,7 @@ pub fn create(params: Arc<DelayParams>, display: Arc<DelayDisplay>) -> Option<De
 
                 section(ui, "Out", |ui| {
                     ui.add(
-                        LevelMeter::from_source(&*display.output_meter)
+                        LevelMeterView::from_source(&*display.output_meter)
                             .height(METER_HEIGHT)
                             .label("Out"),
                     );

@@ -5,8 +5,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use gel_ui::{
-    create_editor, labelled_row, section, CorrelationMeter, EnumSelector, GelEditor, Goniometer,
-    Knob, LevelMeter, ParamToggle,
+    create_editor, labelled_row, section, CorrelationMeterView, EnumSelector, GelEditor,
+    Goniometer, Knob, LevelMeterView, ParamToggle,
 };
 
 use crate::params::{PanModeParam, PannerParams};
@@ -29,7 +29,7 @@ pub fn create(params: Arc<PannerParams>, display: Arc<PannerDisplay>) -> Option<
                 section(ui, "In", |ui| {
                     ui.vertical(|ui| {
                         ui.add(
-                            LevelMeter::from_source(&*display.input_meter)
+                            LevelMeterView::from_source(&*display.input_meter)
                                 .height(METER_HEIGHT)
                                 .label("In"),
                         );
@@ -41,7 +41,7 @@ pub fn create(params: Arc<PannerParams>, display: Arc<PannerDisplay>) -> Option<
                         ui.add(Goniometer::new(&scope_points).size(SCOPE_SIZE));
                         ui.add_space(6.0);
                         ui.add(
-                            CorrelationMeter::new(display.correlation.load(Ordering::Relaxed))
+                            CorrelationMeterView::new(display.correlation.load(Ordering::Relaxed))
                                 .width(SCOPE_SIZE),
                         );
                         ui.add_space(8.0);
@@ -88,7 +88,7 @@ pub fn create(params: Arc<PannerParams>, display: Arc<PannerDisplay>) -> Option<
                 section(ui, "Out", |ui| {
                     ui.vertical(|ui| {
                         ui.add(
-                            LevelMeter::from_source(&*display.output_meter)
+                            LevelMeterView::from_source(&*display.output_meter)
                                 .height(METER_HEIGHT)
                                 .label("Out"),
                         );

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use gel_ui::egui::{self, Color32, Pos2, Sense, Stroke, Vec2};
-use gel_ui::{create_editor, section, EnumSelector, GelEditor, Knob, LevelMeter, ParamToggle};
+use gel_ui::{create_editor, section, EnumSelector, GelEditor, Knob, LevelMeterView, ParamToggle};
 
 use crate::params::ReverbParams;
 use crate::ReverbDisplay;
@@ -26,7 +26,7 @@ pub fn create(params: Arc<ReverbParams>, display: Arc<ReverbDisplay>) -> Option<
             ui.horizontal_top(|ui| {
                 panel(ui, "In", |ui| {
                     ui.add(
-                        LevelMeter::from_source(&*display.input_meter)
+                        LevelMeterView::from_source(&*display.input_meter)
                             .height(METER_HEIGHT)
                             .label("In"),
                     );
@@ -116,7 +116,7 @@ pub fn create(params: Arc<ReverbParams>, display: Arc<ReverbDisplay>) -> Option<
 
                 panel(ui, "Out", |ui| {
                     ui.add(
-                        LevelMeter::from_source(&*display.output_meter)
+                        LevelMeterView::from_source(&*display.output_meter)
                             .height(METER_HEIGHT)
                             .label("Out"),
                     );

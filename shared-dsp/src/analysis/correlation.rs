@@ -20,12 +20,13 @@
 //! [`SILENCE_POWER`] (−90 dBFS), `r` is undefined (0/0) and reads 0.
 //!
 //! ## Vectorscope feed
-//! [`ScopeBuffer`] is a single-producer ring of recent `(mid, side)` points
-//! shared with the GUI through atomics only.
+//! [`ScopeBuffer`] keeps recent `(mid, side)` points in a [`SnapshotRing`], the
+//! transport every editor display reads.
 
 use crate::analysis::meter::CHUNK;
+use crate::analysis::snapshot_ring::SnapshotRing;
 use atomic_float::AtomicF32;
-use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Correlation averaging time constant τ.
@@ -133,23 +134,13 @@ pub const DEFAULT_SCOPE_CAPACITY: usize = 2048;
 ///
 /// Each point is `(mid, side) = ((l + r)/2, (l − r)/2)`: a full-scale mono
 /// signal spans `mid ∈ [−1, 1]`, side = 0; a hard-left one lies on
-/// `mid = side`. A point is stored as one `AtomicU64` holding both `f32`
-/// bit patterns, so a reader never sees half of one point and half of
-/// another.
-///
-/// Protocol (a sequence lock per point): for point `i` the producer stores
-/// `claimed = i + 1`, issues a release fence, writes the slot, then stores
-/// `written = i + 1` (release). A reader takes `written`, copies the slots,
-/// issues an acquire fence and re-reads `claimed`; a copied point `j` is
-/// kept only if `j + capacity >= claimed`, i.e. no overwrite of its slot had
-/// started. Only one thread may call [`push_block`](Self::push_block).
+/// `mid = side`. The points travel in a [`SnapshotRing`] (its sequence lock
+/// keeps a reader from seeing half of one point and half of another); this
+/// type adds the decimation. Only one thread may call
+/// [`push_block`](Self::push_block).
 #[derive(Debug)]
 pub struct ScopeBuffer {
-    points: Box<[AtomicU64]>,
-    /// Total points whose write has started / completed (monotonic; a u64
-    /// never wraps in practice).
-    claimed: AtomicU64,
-    written: AtomicU64,
+    ring: SnapshotRing<2>,
     decimation: usize,
     /// Producer-only decimation phase (Relaxed; single producer).
     phase: AtomicUsize,
@@ -159,16 +150,6 @@ impl Default for ScopeBuffer {
     fn default() -> Self {
         Self::new()
     }
-}
-
-#[inline]
-fn pack(mid: f32, side: f32) -> u64 {
-    ((mid.to_bits() as u64) << 32) | side.to_bits() as u64
-}
-
-#[inline]
-fn unpack(v: u64) -> (f32, f32) {
-    (f32::from_bits((v >> 32) as u32), f32::from_bits(v as u32))
 }
 
 impl ScopeBuffer {
@@ -181,13 +162,8 @@ impl ScopeBuffer {
     /// A ring of `capacity` points (at least 1) keeping every
     /// `decimation`-th input sample (at least 1). Allocates.
     pub fn with_capacity(capacity: usize, decimation: usize) -> Self {
-        let capacity = capacity.max(1);
         Self {
-            points: (0..capacity)
-                .map(|_| AtomicU64::new(pack(0.0, 0.0)))
-                .collect(),
-            claimed: AtomicU64::new(0),
-            written: AtomicU64::new(0),
+            ring: SnapshotRing::new(capacity),
             decimation: decimation.max(1),
             phase: AtomicUsize::new(0),
         }
@@ -195,7 +171,7 @@ impl ScopeBuffer {
 
     /// Number of points kept.
     pub fn capacity(&self) -> usize {
-        self.points.len()
+        self.ring.capacity()
     }
 
     /// Keeps every n-th sample.
@@ -204,40 +180,24 @@ impl ScopeBuffer {
     }
 
     /// Discards all points (GUI or audio side; not concurrently with
-    /// `push_block`).
+    /// `push_block`, whose decimation phase it restarts).
     pub fn clear(&self) {
-        let w = self.written.load(Ordering::Relaxed);
-        // Marking every slot as "being overwritten" hides them from readers.
-        let cap = self.points.len() as u64;
-        self.claimed.store(w + cap, Ordering::Relaxed);
-        fence(Ordering::Release);
-        for p in self.points.iter() {
-            p.store(pack(0.0, 0.0), Ordering::Relaxed);
-        }
-        self.written.store(w + cap, Ordering::Release);
+        self.ring.clear();
         self.phase.store(0, Ordering::Relaxed);
     }
 
     /// Total points written so far.
     pub fn points_written(&self) -> u64 {
-        self.written.load(Ordering::Acquire)
+        self.ring.frames_written()
     }
 
     /// Producer: appends the block's (decimated) points. Real-time safe.
     /// Must only be called from one thread at a time.
     pub fn push_block(&self, left: &[f32], right: &[f32]) {
-        let cap = self.points.len() as u64;
-        let mut w = self.written.load(Ordering::Relaxed);
         let mut phase = self.phase.load(Ordering::Relaxed);
         for (&l, &r) in left.iter().zip(right) {
             if phase == 0 {
-                let (mid, side) = (0.5 * (l + r), 0.5 * (l - r));
-                // Announce the overwrite before it happens (see type docs).
-                self.claimed.store(w + 1, Ordering::Relaxed);
-                fence(Ordering::Release);
-                self.points[(w % cap) as usize].store(pack(mid, side), Ordering::Relaxed);
-                w += 1;
-                self.written.store(w, Ordering::Release);
+                self.ring.push([0.5 * (l + r), 0.5 * (l - r)]);
             }
             phase += 1;
             if phase == self.decimation {
@@ -250,31 +210,14 @@ impl ScopeBuffer {
     /// Consumer: replaces `out` with up to `capacity` latest points, oldest
     /// first. May allocate (GUI side).
     pub fn snapshot(&self, out: &mut Vec<(f32, f32)>) {
-        self.snapshot_latest(self.points.len(), out);
+        self.snapshot_latest(self.capacity(), out);
     }
 
     /// Consumer: replaces `out` with up to `n` latest points, oldest first.
     /// Points the producer may have overwritten during the copy are dropped,
     /// so the result can be shorter than requested.
     pub fn snapshot_latest(&self, n: usize, out: &mut Vec<(f32, f32)>) {
-        out.clear();
-        let cap = self.points.len() as u64;
-        let w1 = self.written.load(Ordering::Acquire);
-        let n = (n as u64).min(cap).min(w1);
-        let start = w1 - n;
-        out.reserve(n as usize);
-        for i in start..w1 {
-            out.push(unpack(
-                self.points[(i % cap) as usize].load(Ordering::Relaxed),
-            ));
-        }
-        fence(Ordering::Acquire);
-        let c2 = self.claimed.load(Ordering::Relaxed);
-        // Point i is intact only if the producer has not started point i + cap,
-        // i.e. i + cap >= c2.
-        let first_valid = c2.saturating_sub(cap).max(start);
-        let drop = (first_valid - start).min(n) as usize;
-        out.drain(..drop);
+        self.ring.snapshot_latest(n, out, |[mid, side]| (mid, side));
     }
 }
 

@@ -22,13 +22,13 @@
 //! the exact one-pole response to the chunk's mean square (the error against
 //! the per-sample recursion is second order in k/(τ·fs) < 0.003).
 //!
-//! Readings are published as dBFS in [`MeterReadings`] (lock-free atomics),
-//! stored once per [`LevelMeter::process`] call with `Relaxed` ordering: each
-//! value is independent and a GUI frame tolerates a one-block-old reading.
+//! Readings are published as dBFS in [`MeterReadings`], one frame per
+//! [`LevelMeter::process`] call through a [`SnapshotRing`] (the audio→GUI
+//! transport), so the editor always reads peak, RMS and hold of one and the same
+//! block.
 
+use crate::analysis::snapshot_ring::SnapshotRing;
 use crate::blocks::gain::{gain_to_db, power_to_db, MINUS_INFINITY_DB};
-use atomic_float::AtomicF32;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Number of channels a [`LevelMeter`] tracks.
@@ -49,27 +49,62 @@ pub const CHUNK: usize = 32;
 /// decaying state never reaches subnormal numbers.
 const ENV_FLOOR: f32 = 1e-10;
 
-/// Meter values shared with the GUI, in dBFS ([`MINUS_INFINITY_DB`] = silence).
+/// One block's readings of both channels, in dBFS ([`MINUS_INFINITY_DB`] = silence).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeterSnapshot {
+    /// Peak level per channel (0 = left, 1 = right).
+    pub peak_db: [f32; METER_CHANNELS],
+    /// RMS level per channel (a full-scale sine reads −3.01 dB).
+    pub rms_db: [f32; METER_CHANNELS],
+    /// Peak-hold level per channel.
+    pub hold_db: [f32; METER_CHANNELS],
+}
+
+impl MeterSnapshot {
+    /// Every reading at [`MINUS_INFINITY_DB`].
+    pub const SILENT: Self = Self {
+        peak_db: [MINUS_INFINITY_DB; METER_CHANNELS],
+        rms_db: [MINUS_INFINITY_DB; METER_CHANNELS],
+        hold_db: [MINUS_INFINITY_DB; METER_CHANNELS],
+    };
+
+    fn to_frame(self) -> [f32; FRAME] {
+        let [p0, p1] = self.peak_db;
+        let [r0, r1] = self.rms_db;
+        let [h0, h1] = self.hold_db;
+        [p0, p1, r0, r1, h0, h1]
+    }
+
+    fn from_frame([p0, p1, r0, r1, h0, h1]: [f32; FRAME]) -> Self {
+        Self {
+            peak_db: [p0, p1],
+            rms_db: [r0, r1],
+            hold_db: [h0, h1],
+        }
+    }
+}
+
+/// Values per published frame: peak, RMS and hold of both channels.
+const FRAME: usize = 3 * METER_CHANNELS;
+
+/// Frames the readings ring keeps: the reader takes the newest, which the producer would have
+/// to overwrite this many blocks later to tear; a retry covers even that.
+const READINGS_FRAMES: usize = 4;
+
+/// Meter values shared with the GUI: [`LevelMeter`] pushes a [`MeterSnapshot`] per block,
+/// the editor reads the newest whole one.
 #[derive(Debug)]
 pub struct MeterReadings {
-    peak_db: [AtomicF32; METER_CHANNELS],
-    rms_db: [AtomicF32; METER_CHANNELS],
-    hold_db: [AtomicF32; METER_CHANNELS],
+    ring: SnapshotRing<FRAME>,
 }
 
 impl Default for MeterReadings {
     fn default() -> Self {
-        let floor = || {
-            [
-                AtomicF32::new(MINUS_INFINITY_DB),
-                AtomicF32::new(MINUS_INFINITY_DB),
-            ]
+        let readings = Self {
+            ring: SnapshotRing::new(READINGS_FRAMES),
         };
-        Self {
-            peak_db: floor(),
-            rms_db: floor(),
-            hold_db: floor(),
-        }
+        readings.clear();
+        readings
     }
 }
 
@@ -80,33 +115,39 @@ impl MeterReadings {
         METER_CHANNELS
     }
 
+    /// The newest readings, all from one block. Never waits for the producer: if it
+    /// overwrote the frame while this copied it (several blocks inside one copy) the copy is
+    /// retried; after a few failed tries, silence.
+    pub fn snapshot(&self) -> MeterSnapshot {
+        (0..READINGS_FRAMES)
+            .find_map(|_| self.ring.latest())
+            .map_or(MeterSnapshot::SILENT, MeterSnapshot::from_frame)
+    }
+
     /// Peak level of channel `ch` (0 = left, 1 = right) in dBFS.
     /// Panics if `ch >= 2`.
     pub fn peak_db(&self, ch: usize) -> f32 {
-        self.peak_db[ch].load(Ordering::Relaxed)
+        self.snapshot().peak_db[ch]
     }
 
     /// RMS level of channel `ch` in dBFS (a full-scale sine reads −3.01 dB).
     pub fn rms_db(&self, ch: usize) -> f32 {
-        self.rms_db[ch].load(Ordering::Relaxed)
+        self.snapshot().rms_db[ch]
     }
 
     /// Peak-hold level of channel `ch` in dBFS.
     pub fn hold_db(&self, ch: usize) -> f32 {
-        self.hold_db[ch].load(Ordering::Relaxed)
+        self.snapshot().hold_db[ch]
     }
 
-    /// Sets every reading to [`MINUS_INFINITY_DB`].
+    /// Producer: sets every reading to [`MINUS_INFINITY_DB`].
     pub fn clear(&self) {
-        for ch in 0..METER_CHANNELS {
-            self.store(ch, MINUS_INFINITY_DB, MINUS_INFINITY_DB, MINUS_INFINITY_DB);
-        }
+        self.publish(MeterSnapshot::SILENT);
     }
 
-    fn store(&self, ch: usize, peak: f32, rms: f32, hold: f32) {
-        self.peak_db[ch].store(peak, Ordering::Relaxed);
-        self.rms_db[ch].store(rms, Ordering::Relaxed);
-        self.hold_db[ch].store(hold, Ordering::Relaxed);
+    /// Producer (one thread at a time): publishes one block's readings. Real-time safe.
+    pub fn publish(&self, readings: MeterSnapshot) {
+        self.ring.push(readings.to_frame());
     }
 }
 
@@ -195,16 +236,14 @@ impl LevelMeter {
         if n == 0 {
             return;
         }
-        for ch in 0..METER_CHANNELS {
-            // Mono: channel 1 mirrors channel 0.
-            let st = &self.state[ch.min(n - 1)];
-            self.readings.store(
-                ch,
-                gain_to_db(st.peak),
-                power_to_db(st.power),
-                gain_to_db(st.hold),
-            );
-        }
+        // Mono: channel 1 mirrors channel 0.
+        let st = |ch: usize| &self.state[ch.min(n - 1)];
+        let per_channel = |f: fn(&ChannelState) -> f32| std::array::from_fn(|ch| f(st(ch)));
+        self.readings.publish(MeterSnapshot {
+            peak_db: per_channel(|s| gain_to_db(s.peak)),
+            rms_db: per_channel(|s| power_to_db(s.power)),
+            hold_db: per_channel(|s| gain_to_db(s.hold)),
+        });
     }
 
     /// Convenience for two separate slices.
