@@ -25,6 +25,8 @@
 //!   FIR by partitioned FFT convolution.
 //! * [`auto_gain`]: the output trim that keeps a pink reference at its
 //!   level through the band curves.
+//! * [`engine`]: [`EqEngine`], Gel EQ's whole signal path — band
+//!   schedule, mode crossfade, solo, output and auto gain, latency and tail.
 //!
 //! Life cycle as everywhere in gel-dsp: `prepare(sample_rate, max_block)`,
 //! `reset()`, real-time-safe `process`. Band changes (`set_band`) make the
@@ -36,6 +38,7 @@ pub mod auto_gain;
 pub mod bank;
 pub mod cascade;
 pub mod design;
+pub mod engine;
 pub mod linear_phase;
 pub mod section;
 pub mod svf_mix;
@@ -44,6 +47,7 @@ pub use analog::{analog_magnitude_db, AnalogPrototype, AnalogSection, MAX_SECTIO
 pub use bank::{EqSectionBank, Placement, MAX_BANDS};
 pub use cascade::{Df2t, Kernel};
 pub use design::{Biquad, SectionDesigner};
+pub use engine::{BandTargets, EqEngine, EqMode};
 pub use linear_phase::LinearPhaseEq;
 pub use section::SvfSection;
 pub use svf_mix::SvfMix;
