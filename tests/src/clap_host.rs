@@ -1094,9 +1094,11 @@ impl PluginHost for ClapPlugin {
         gui.create(&handle, config)
             .map_err(|e| format!("gui.create: {e}"))?;
         self.gui_created = true;
+        // The X11 window id is a C `unsigned long`: u64 on Linux, u32 on Windows.
+        #[allow(clippy::useless_conversion)]
+        let parent = Window::from_x11_handle(parent_window.into());
         // SAFETY: the caller keeps the X11 parent window alive until close_editor().
-        unsafe { gui.set_parent(&handle, Window::from_x11_handle(parent_window.into())) }
-            .map_err(|e| format!("gui.set_parent: {e}"))?;
+        unsafe { gui.set_parent(&handle, parent) }.map_err(|e| format!("gui.set_parent: {e}"))?;
         let size = gui.get_size(&handle).ok_or("gui.get_size failed")?;
         gui.show(&handle).map_err(|e| format!("gui.show: {e}"))?;
         self.service_main_thread();

@@ -1,7 +1,8 @@
 //! A small VST3 host over the `vst3` crate's bindings and libloading, enough to drive Gel's
 //! bundled `.vst3` binaries behind [`PluginHost`].
 //!
-//! The flow follows what a DAW does on Linux: `dlopen` the module, call `ModuleEntry`, fetch the
+//! The flow follows what a DAW does: open the module and call its platform's entry point
+//! (`ModuleEntry` on Linux, `InitDll` on Windows, `bundleEntry` on macOS), fetch the
 //! factory with `GetPluginFactory`, create the audio class's `IComponent`, `initialize` it with a
 //! minimal `IHostApplication`, and find its `IAudioProcessor` and `IEditController` (nice-plug's
 //! component is its own controller; a separate controller class is created and connected when a
@@ -35,6 +36,10 @@
 //!   `IPlugView::onSize` is not called.
 //! - [`PluginHost::close_editor`] waits (up to 5 s) for the threads `attached` started to exit;
 //!   see `wait_for_threads`.
+
+// The bindings' enum constants are u32 on Linux and i32 on Windows (C enums are int there), so
+// each cast below is a no-op on one of the two and needed on the other.
+#![allow(clippy::unnecessary_cast)]
 
 use crate::strict::{Contract, Lifecycle, Role};
 use crate::{Descriptor, Format, ParamEvent, ParamInfo, PluginHost, ProcessOutcome};
@@ -81,9 +86,100 @@ struct Module {
 }
 
 type GetPluginFactoryFn = unsafe extern "system" fn() -> *mut c_void;
-type ModuleEntryFn = unsafe extern "C" fn(*mut c_void) -> bool;
 
-/// Open `so_path` once per process and call its `ModuleEntry` with the `dlopen` handle.
+/// The module binary inside the `.vst3` bundle folder `bundle`, where the VST3 bundle layout puts
+/// it for this platform and architecture.
+fn module_path(bundle: &Path) -> PathBuf {
+    let stem = bundle
+        .file_stem()
+        .unwrap_or_else(|| panic!("bad bundle path {}", bundle.display()))
+        .to_string_lossy();
+    let contents = bundle.join("Contents");
+    if cfg!(target_os = "windows") {
+        let arch = match std::env::consts::ARCH {
+            "aarch64" => "arm64",
+            arch => arch,
+        };
+        contents
+            .join(format!("{arch}-win"))
+            .join(format!("{stem}.vst3"))
+    } else if cfg!(target_os = "macos") {
+        contents.join("MacOS").join(&*stem)
+    } else {
+        contents
+            .join(format!("{}-linux", std::env::consts::ARCH))
+            .join(format!("{stem}.so"))
+    }
+}
+
+/// Open the module and call the Linux entry point, `ModuleEntry`, with the `dlopen` handle.
+#[cfg(all(unix, not(target_os = "macos")))]
+fn open_library(path: &Path) -> libloading::Library {
+    type ModuleEntryFn = unsafe extern "C" fn(*mut c_void) -> bool;
+    // SAFETY: loading a plugin runs its initialisers; that is what we are here for.
+    let library = unsafe {
+        libloading::os::unix::Library::open(
+            Some(path),
+            libloading::os::unix::RTLD_LAZY | libloading::os::unix::RTLD_LOCAL,
+        )
+    }
+    .unwrap_or_else(|e| panic!("cannot dlopen {}: {e}", path.display()));
+    let handle = library.into_raw();
+    // SAFETY: `handle` came from `into_raw` just above.
+    let library = unsafe { libloading::os::unix::Library::from_raw(handle) };
+
+    // SAFETY: the symbol has the signature the VST3 SDK's linuxmain.cpp gives it.
+    unsafe {
+        if let Ok(entry) = library.get::<ModuleEntryFn>(b"ModuleEntry\0") {
+            assert!(
+                entry(handle),
+                "ModuleEntry of {} returned false",
+                path.display()
+            );
+        }
+    }
+    library.into()
+}
+
+/// Open the module (`LoadLibraryW`) and call the Windows entry point, `InitDll`, when exported.
+#[cfg(windows)]
+fn open_library(path: &Path) -> libloading::Library {
+    type InitDllFn = unsafe extern "system" fn() -> bool;
+    // SAFETY: loading a plugin runs its initialisers; that is what we are here for.
+    let library = unsafe { libloading::Library::new(path) }
+        .unwrap_or_else(|e| panic!("cannot load {}: {e}", path.display()));
+    // SAFETY: the symbol has the signature the VST3 SDK's dllmain.cpp gives it.
+    unsafe {
+        if let Ok(entry) = library.get::<InitDllFn>(b"InitDll\0") {
+            assert!(entry(), "InitDll of {} returned false", path.display());
+        }
+    }
+    library
+}
+
+/// Open the module and call the macOS entry point, `bundleEntry`. The SDK passes it the bundle's
+/// `CFBundleRef`; nice-plug ignores the argument, so this host (which only loads Gel's nice-plug
+/// plugins) passes null rather than link CoreFoundation. Untested: no macOS SDK here.
+#[cfg(target_os = "macos")]
+fn open_library(path: &Path) -> libloading::Library {
+    type BundleEntryFn = unsafe extern "C" fn(*mut c_void) -> bool;
+    // SAFETY: loading a plugin runs its initialisers; that is what we are here for.
+    let library = unsafe { libloading::Library::new(path) }
+        .unwrap_or_else(|e| panic!("cannot load {}: {e}", path.display()));
+    // SAFETY: the symbol has the signature the VST3 SDK's macmain.cpp gives it.
+    unsafe {
+        if let Ok(entry) = library.get::<BundleEntryFn>(b"bundleEntry\0") {
+            assert!(
+                entry(std::ptr::null_mut()),
+                "bundleEntry of {} returned false",
+                path.display()
+            );
+        }
+    }
+    library
+}
+
+/// Open `so_path` once per process and call its entry point (see [`open_library`]).
 fn open_module(so_path: &Path) -> Arc<Module> {
     static MODULES: OnceLock<Mutex<HashMap<PathBuf, Arc<Module>>>> = OnceLock::new();
     let key = so_path
@@ -96,32 +192,8 @@ fn open_module(so_path: &Path) -> Arc<Module> {
     if let Some(module) = modules.get(&key) {
         return module.clone();
     }
-
-    // SAFETY: loading a plugin runs its initialisers; that is what we are here for.
-    let library = unsafe {
-        libloading::os::unix::Library::open(
-            Some(&key),
-            libloading::os::unix::RTLD_LAZY | libloading::os::unix::RTLD_LOCAL,
-        )
-    }
-    .unwrap_or_else(|e| panic!("cannot dlopen {}: {e}", key.display()));
-    let handle = library.into_raw();
-    // SAFETY: `handle` came from `into_raw` just above.
-    let library = unsafe { libloading::os::unix::Library::from_raw(handle) };
-
-    // SAFETY: the symbol has the signature the VST3 SDK's linuxmain.cpp gives it.
-    unsafe {
-        if let Ok(entry) = library.get::<ModuleEntryFn>(b"ModuleEntry\0") {
-            assert!(
-                entry(handle),
-                "ModuleEntry of {} returned false",
-                key.display()
-            );
-        }
-    }
-
     let module = Arc::new(Module {
-        library: library.into(),
+        library: open_library(&key),
     });
     modules.insert(key, module.clone());
     module
@@ -531,6 +603,7 @@ struct Editor {
 }
 
 /// The ids of this process's threads.
+#[cfg(target_os = "linux")]
 fn thread_ids() -> Vec<String> {
     std::fs::read_dir("/proc/self/task")
         .map(|dir| {
@@ -541,6 +614,7 @@ fn thread_ids() -> Vec<String> {
         .unwrap_or_default()
 }
 
+#[cfg(target_os = "linux")]
 fn thread_name(tid: &str) -> Option<String> {
     std::fs::read_to_string(format!("/proc/self/task/{tid}/comm"))
         .ok()
@@ -550,6 +624,7 @@ fn thread_name(tid: &str) -> Option<String> {
 /// The threads that appeared between `before` and now and carry this thread's name. baseview's
 /// window thread is unnamed, so it inherits the name of the thread that called `attached`; other
 /// tests' threads running in parallel carry their own test names.
+#[cfg(target_os = "linux")]
 fn editor_threads(before: &[String]) -> Vec<String> {
     let own = std::fs::read_to_string("/proc/thread-self/comm")
         .map(|s| s.trim_end().to_owned())
@@ -559,6 +634,18 @@ fn editor_threads(before: &[String]) -> Vec<String> {
         .filter(|tid| !before.contains(tid))
         .filter(|tid| own.is_some() && thread_name(tid) == own)
         .collect()
+}
+
+/// Elsewhere threads are not tracked: the editor tests, the only callers of `open_editor`, run on
+/// Linux only (they embed in X11 windows), and the crash the wait avoids is Linux's (Mesa).
+#[cfg(not(target_os = "linux"))]
+fn thread_ids() -> Vec<String> {
+    Vec::new()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn editor_threads(_before: &[String]) -> Vec<String> {
+    Vec::new()
 }
 
 /// Wait until the given threads have exited, up to [`EDITOR_THREADS_TIMEOUT`].
@@ -624,13 +711,7 @@ impl Vst3Plugin {
     pub fn load(path: &Path) -> Vst3Plugin {
         // The loading thread is the UI thread from now on.
         let contract = Arc::new(Contract::new());
-        let stem = path
-            .file_stem()
-            .unwrap_or_else(|| panic!("bad bundle path {}", path.display()));
-        let so_path = path
-            .join("Contents")
-            .join("x86_64-linux")
-            .join(format!("{}.so", stem.to_string_lossy()));
+        let so_path = module_path(path);
         let module = open_module(&so_path);
 
         // SAFETY: all calls below follow the VST3 API contracts; pointers handed to the plugin
@@ -956,7 +1037,8 @@ impl Vst3Plugin {
         context.continousTimeSamples = self.position;
         if let Some(bpm) = self.tempo {
             context.tempo = bpm;
-            context.state |= vst3::Steinberg::Vst::ProcessContext_::StatesAndFlags_::kTempoValid;
+            context.state |=
+                vst3::Steinberg::Vst::ProcessContext_::StatesAndFlags_::kTempoValid as u32;
         }
         let mut data = ProcessData {
             processMode: ProcessModes_::kRealtime as i32,

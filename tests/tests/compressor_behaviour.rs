@@ -458,6 +458,7 @@ fn non_finite_input_is_forgotten_after_its_block() {
 /// through it (−28 dB threshold, 4:1, 5 ms attack, 150 ms release), so the curve's dot, the
 /// history and the meters show compression. Skipped without an X server.
 #[test]
+#[cfg(target_os = "linux")] // the editor embeds in an X11 window
 fn editor_screenshot_with_signal() {
     let mut p = compressor(Format::Clap);
     set_all(

@@ -381,6 +381,7 @@ fn non_finite_input_clears_the_loop() {
 /// feedback 45 %, ducking 40 %), so meters and the ducking meter show signal. Skipped
 /// without an X server.
 #[test]
+#[cfg(target_os = "linux")] // the editor embeds in an X11 window
 fn editor_screenshot_with_signal() {
     let mut p = delay(Format::Clap);
     set_all(

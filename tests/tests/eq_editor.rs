@@ -1,6 +1,8 @@
 //! Gel EQ's editor photographed while music-like audio plays through it: a few bands set, the
 //! analyzer showing the input and output spectra. Writes `eq.png` (see `live_screenshot::screenshot_path`); skipped
-//! without an X server (start `Xvfb :99` and set `DISPLAY=:99`).
+//! without an X server (start `Xvfb :99` and set `DISPLAY=:99`). Linux only: the editor embeds in
+//! an X11 window.
+#![cfg(target_os = "linux")]
 
 use gel_host_tests::{load, set_by_text as set, signals, Format};
 

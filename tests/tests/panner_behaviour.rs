@@ -199,6 +199,7 @@ fn mono_maker_sums_flat_and_removes_low_side() {
 /// The picture in README: the editor while a stereo mix plays through it (pan 30R, width 120 %),
 /// so the meters, goniometer and correlation meter show signal. Skipped without an X server.
 #[test]
+#[cfg(target_os = "linux")] // the editor embeds in an X11 window
 fn editor_screenshot_with_signal() {
     let mut p = panner(Format::Clap);
     set(p.as_mut(), "Pan", "30R");

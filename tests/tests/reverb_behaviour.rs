@@ -267,6 +267,7 @@ fn size_decay_and_algorithm_changes_do_not_click() {
 
 /// The picture in README: the editor while a stereo signal plays through the Hall.
 #[test]
+#[cfg(target_os = "linux")] // the editor embeds in an X11 window
 fn editor_screenshot_with_signal() {
     use gel_host_tests::x11_parent::{self, X11Parent};
     use std::time::Duration;

@@ -1,7 +1,13 @@
-//! Gel's project commands: `cargo xtask bundle | install | test`.
+//! Gel's project commands: `cargo xtask bundle | install | test | bench | dist`.
 //!
 //! Bundling itself is nice-plug-xtask's; this adds `--all`, installing into the user's plugin
-//! folders, and the one test command that builds the bundles the host tests load.
+//! folders, and the one test command that builds the bundles the host tests load. Windows
+//! bundles and tests (`--target x86_64-pc-windows-gnu`) are in [`windows`], the release archives
+//! in [`dist`].
+
+mod dist;
+mod pe_imports;
+mod windows;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -45,7 +51,15 @@ const USAGE: &str = "Usage:
   cargo xtask test [<cargo test args>]          build the test bundles, then run every test
   cargo xtask bench [--plugin NAME] [--runs N] [--quality] [--short]
                                                 release bundles, then CPU (or quality) vs the peers
-Bundles land in target/bundled/.";
+  cargo xtask dist                              release archives for Linux and Windows in target/dist/
+Bundles land in target/bundled/.
+
+Windows x64 (needs MinGW; the tests need Wine):
+  cargo xtask bundle --all [--release] --target x86_64-pc-windows-gnu
+                                                bundles in target/x86_64-pc-windows-gnu/bundled/, after
+                                                checking each DLL imports only Windows' own DLLs
+  cargo xtask test --target x86_64-pc-windows-gnu [<cargo test args>]
+                                                Windows test bundles, then gel-host-tests under Wine";
 
 fn main() {
     if let Err(error) = run() {
@@ -64,6 +78,7 @@ fn run() -> Result<(), String> {
         "install" => install(&rest),
         "test" => test(&rest),
         "bench" => bench(&rest),
+        "dist" => dist::dist(&rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -73,8 +88,12 @@ fn run() -> Result<(), String> {
 }
 
 /// `bundle --all [args]` becomes `bundle -p a -p b ... [args]`; anything else goes to
-/// nice-plug-xtask unchanged.
+/// nice-plug-xtask unchanged, except the Windows target, which [`windows::bundle`] builds (so
+/// Linux bundles in target/bundled/ are never replaced by Windows ones of the same name).
 fn bundle(args: &[String]) -> Result<(), String> {
+    if let Some(rest) = windows::strip_target(args) {
+        return windows::bundle(&rest);
+    }
     let expanded: Vec<String> = if args.iter().any(|a| a == "--all") {
         let mut out = vec!["bundle".to_string()];
         for plugin in PLUGINS {
@@ -167,6 +186,9 @@ fn install(args: &[String]) -> Result<(), String> {
 /// Build debug bundles with nice-plug's `assert_process_allocs` (an allocation inside `process`
 /// aborts), move them to target/test-bundles, then run every test of the workspace against them.
 fn test(args: &[String]) -> Result<(), String> {
+    if let Some(rest) = windows::strip_target(args) {
+        return windows::test(&rest);
+    }
     let test_plugins: Vec<&str> = PLUGINS.iter().chain(TEST_ONLY_PLUGINS).copied().collect();
     let features: Vec<String> = test_plugins
         .iter()
