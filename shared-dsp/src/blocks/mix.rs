@@ -142,6 +142,7 @@ impl DryWetMix {
     /// `left`/`right` hold the dry signal and receive the mix; `wet_l`/`wet_r` hold the wet
     /// signal (overwritten: scaled by `duck` and the matrix). `duck` is the per-sample ducking
     /// gain, `None` for none. All slices have the same length.
+    #[inline]
     pub fn process(
         &mut self,
         left: &mut [f32],
