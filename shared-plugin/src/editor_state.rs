@@ -83,6 +83,11 @@ impl GelEditorState {
         Arc::new(Self::new(width, height, 1.0))
     }
 
+    /// [`default_size`](Self::default_size) from a plugin's `EDITOR_SIZE` (logical pixels).
+    pub fn for_size((width, height): (u32, u32)) -> Arc<Self> {
+        Self::default_size(width as f32, height as f32)
+    }
+
     /// A state with an explicit zoom (clamped).
     pub fn new(width: f32, height: f32, zoom: f32) -> Self {
         Self {

@@ -1,4 +1,5 @@
-//! Layout helpers: titled [`section`]s, [`labelled_row`]s and the editor's [`header_bar`].
+//! Layout helpers: titled [`section`]s, [`labelled_row`]s, [`small_label`]s and the editor's
+//! [`header_bar`].
 
 use egui::{
     Align, Align2, CornerRadius, Frame, InnerResponse, Layout, Margin, Pos2, RichText, Sense,
@@ -10,6 +11,15 @@ use gel_plugin::editor_state::{clamp_zoom, ZOOM_STEPS};
 
 /// Width of the label column in [`labelled_row`].
 pub const ROW_LABEL_WIDTH: f32 = 84.0;
+
+/// A small dim caption (readouts and hints beside controls).
+pub fn small_label(ui: &mut Ui, text: &str) {
+    ui.label(
+        RichText::new(text)
+            .font(theme::small_font())
+            .color(theme::TEXT_DIM),
+    );
+}
 
 /// A titled panel grouping related controls: panel fill, rounded corners, small dim title.
 pub fn section<R>(

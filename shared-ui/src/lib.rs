@@ -34,7 +34,7 @@ pub use editor::{create_editor, GelEditor};
 pub use gel_plugin::{GelEditorState, GelEditorStateData};
 pub use goniometer::Goniometer;
 pub use knob::Knob;
-pub use layout::{header_bar, labelled_row, section};
+pub use layout::{header_bar, labelled_row, section, small_label};
 pub use meter::{
     ChannelLevel, CorrelationMeterView, GainReductionMeter, LevelMeterView, MeterSource,
 };

@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use gel_dsp::dynamics::{auto_makeup_db, Compressor, CompressorSettings, GainComputer};
-use gel_ui::egui::{self, RichText, Vec2};
+use gel_ui::egui::Vec2;
 use gel_ui::level_history::{Lane, LaneStyle, LevelHistory};
 use gel_ui::transfer_curve::TransferCurve;
 use gel_ui::{
-    create_editor, section, theme, EnumSelector, GainReductionMeter, GelEditor, Knob,
+    create_editor, section, small_label, theme, EnumSelector, GainReductionMeter, GelEditor, Knob,
     LevelMeterView, ParamToggle,
 };
 
@@ -223,14 +223,6 @@ pub fn create(
             });
         },
     )
-}
-
-fn small_label(ui: &mut egui::Ui, text: &str) {
-    ui.label(
-        RichText::new(text)
-            .font(theme::small_font())
-            .color(theme::TEXT_DIM),
-    );
 }
 
 #[cfg(test)]

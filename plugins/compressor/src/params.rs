@@ -164,10 +164,7 @@ impl Default for CompressorParams {
     fn default() -> Self {
         let defaults = CompressorSettings::default();
         Self {
-            editor_state: gel_plugin::GelEditorState::default_size(
-                EDITOR_SIZE.0 as f32,
-                EDITOR_SIZE.1 as f32,
-            ),
+            editor_state: gel_plugin::GelEditorState::for_size(EDITOR_SIZE),
             threshold: db_param("Threshold", defaults.threshold_db, -60.0, 0.0, 0.1),
             // 1 + 99·n⁴: 2:1 at a third of the knob, 4:1 at 0.42, 8:1 at the middle.
             ratio: ratio_param(

@@ -5,9 +5,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use gel_plugin::param_text::format_time_ms;
-use gel_ui::egui::{self, RichText};
 use gel_ui::{
-    create_editor, section, theme, EnumSelector, GainReductionMeter, GelEditor, Knob,
+    create_editor, section, small_label, EnumSelector, GainReductionMeter, GelEditor, Knob,
     LevelMeterView, ParamToggle,
 };
 
@@ -179,12 +178,4 @@ pub fn create(params: Arc<DelayParams>, display: Arc<DelayDisplay>) -> Option<De
             });
         },
     )
-}
-
-fn small_label(ui: &mut egui::Ui, text: &str) {
-    ui.label(
-        RichText::new(text)
-            .font(theme::small_font())
-            .color(theme::TEXT_DIM),
-    );
 }

@@ -209,10 +209,7 @@ fn rate(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
 impl Default for DelayParams {
     fn default() -> Self {
         Self {
-            editor_state: gel_plugin::GelEditorState::default_size(
-                EDITOR_SIZE.0 as f32,
-                EDITOR_SIZE.1 as f32,
-            ),
+            editor_state: gel_plugin::GelEditorState::for_size(EDITOR_SIZE),
             time: time_param("Time", 375.0),
             time_right: time_param("Right Time", 375.0),
             link: switch_param("Link L/R", true, "Independent", "Linked"),

@@ -21,7 +21,9 @@ use gel_ui::knob::wheel_to_normalized;
 use gel_ui::param_edit::ParamEdit;
 use gel_ui::selector::{index_to_normalized, normalized_to_index};
 use gel_ui::spectrum_view::{SpectrumTrace, POST_STYLE, PRE_STYLE};
-use gel_ui::{create_editor, section, theme, EnumSelector, GelEditor, Knob, ParamToggle};
+use gel_ui::{
+    create_editor, section, small_label, theme, EnumSelector, GelEditor, Knob, ParamToggle,
+};
 use nice_plug::prelude::{Param, ParamSetter};
 
 use crate::params::{BandParams, BandTypeParam, EqParams, PlacementParam};
@@ -200,7 +202,7 @@ impl EditorUi {
 
     fn toolbar(&mut self, ui: &mut Ui, setter: &ParamSetter, params: &EqParams) {
         ui.horizontal(|ui| {
-            dim_label(ui, "ANALYZER");
+            small_label(ui, "ANALYZER");
             for mode in AnalyzerMode::ALL {
                 if ui
                     .selectable_label(self.analyzer_mode == mode, mode.label())
@@ -210,7 +212,7 @@ impl EditorUi {
                 }
             }
             ui.add_space(16.0);
-            dim_label(ui, "RANGE");
+            small_label(ui, "RANGE");
             for range in GainRange::ALL {
                 if ui
                     .selectable_label(self.range == range, range.label())
@@ -234,7 +236,7 @@ impl EditorUi {
             }
             ui.with_layout(egui::Layout::right_to_left(Align::Center), |ui| {
                 ui.add(EnumSelector::new(&params.mode, setter).segments());
-                dim_label(ui, "PROCESSING");
+                small_label(ui, "PROCESSING");
             });
         });
     }
@@ -637,14 +639,6 @@ fn placement_tag(placement: PlacementParam) -> Option<&'static str> {
         PlacementParam::Mid => Some("M"),
         PlacementParam::Side => Some("S"),
     }
-}
-
-fn dim_label(ui: &mut Ui, text: &str) {
-    ui.label(
-        RichText::new(text)
-            .font(theme::small_font())
-            .color(theme::TEXT_DIM),
-    );
 }
 
 #[cfg(test)]

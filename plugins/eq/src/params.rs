@@ -300,10 +300,7 @@ pub struct EqParams {
 impl Default for EqParams {
     fn default() -> Self {
         Self {
-            editor_state: gel_plugin::GelEditorState::default_size(
-                EDITOR_SIZE.0 as f32,
-                EDITOR_SIZE.1 as f32,
-            ),
+            editor_state: gel_plugin::GelEditorState::for_size(EDITOR_SIZE),
             bands: Bands(std::array::from_fn(|i| BandParams::new(i + 1))),
             output_gain: output_gain("Output Gain"),
             phase_invert: on_off("Phase Invert", false),

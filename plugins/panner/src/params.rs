@@ -149,10 +149,7 @@ pub const EDITOR_SIZE: (u32, u32) = (960, 420);
 impl Default for PannerParams {
     fn default() -> Self {
         Self {
-            editor_state: gel_plugin::GelEditorState::default_size(
-                EDITOR_SIZE.0 as f32,
-                EDITOR_SIZE.1 as f32,
-            ),
+            editor_state: gel_plugin::GelEditorState::for_size(EDITOR_SIZE),
             mode: EnumParam::new("Mode", PanModeParam::Balance),
             pan: pan_param("Pan", 0.0),
             pan_left: pan_param("Left Pan", -100.0),

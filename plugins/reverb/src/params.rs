@@ -170,10 +170,7 @@ fn multiplier(name: &str, default: f32) -> FloatParam {
 impl Default for ReverbParams {
     fn default() -> Self {
         Self {
-            editor_state: gel_plugin::GelEditorState::default_size(
-                EDITOR_SIZE.0 as f32,
-                EDITOR_SIZE.1 as f32,
-            ),
+            editor_state: gel_plugin::GelEditorState::for_size(EDITOR_SIZE),
             algorithm: EnumParam::new("Algorithm", AlgorithmParam::Hall),
             decay: time_s_param("Decay", 2.0, skewed(0.1, 30.0, -2.2), 0.01),
             size: percent_param("Size", 50.0, 100.0),
