@@ -3,8 +3,8 @@
 //! Per block, in sub-blocks of at most [`SUB_BLOCK`] samples while a band glides:
 //!
 //! 1. band targets from [`BandTargets`] (the caller's smoothed parameters) are handed to the
-//!    [`EqSectionBank`] once per sub-block ([`settings`]), which ramps its coefficients across
-//!    the sub-block — a sweep over the whole range in one second is a chain of 64-sample
+//!    [`EqSectionBank`](crate::eq::EqSectionBank) once per sub-block ([`settings`]), which
+//!    ramps its coefficients across the sub-block — a sweep over the whole range in one second is a chain of 64-sample
 //!    ramps, not steps. Frequencies are kept under Nyquist ([`max_band_freq_hz`]);
 //! 2. zero latency: the bank (minimum-phase fitted sections); linear phase:
 //!    [`LinearPhaseEq`](crate::eq::LinearPhaseEq) (FFT convolution, fixed latency). A mode

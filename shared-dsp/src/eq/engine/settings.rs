@@ -1,6 +1,6 @@
 //! What the engine takes from the controls: the [`EqMode`], the band targets (read through
 //! [`BandTargets`] once per sub-block) and the schedule that decides when a moved band is
-//! handed to the section bank ([`BandSchedule`]).
+//! handed to the section bank (the schedule).
 //!
 //! Band glides stay with the caller (a plugin's parameter smoothers): the engine only asks for
 //! the next target. What the schedule adds is rate control: a gliding band is re-designed at

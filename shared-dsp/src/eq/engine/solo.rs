@@ -1,5 +1,5 @@
 //! Solo: the soloed band's region of the spectrum replaces the output, faded in and out over
-//! [`RAMP_MS`](super::output::RAMP_MS) and delayed by the mode's latency so it stays in time
+//! [`RAMP_MS`] and delayed by the mode's latency so it stays in time
 //! with the (latency-compensated) mix.
 //!
 //! The region ([`solo_region`]) is a filter on the input, projected onto the band's placement

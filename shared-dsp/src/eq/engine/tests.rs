@@ -176,7 +176,16 @@ fn tail_is_the_slowest_pole_plus_the_linear_phase_kernel() {
     let ring = tail::ring_samples(&engine.paths.bank, RATE);
     assert!(ring > 10_000, "a Q 10 bell at 100 Hz rings: {ring}");
     assert_eq!(engine.tail_samples(), ring);
+    // Switching adds the linear-phase tail, the warm-up and the fade still to come.
     engine.set_mode(EqMode::LinearPhase);
+    // (The fade length is counted from an f32 step: 2400 samples, or 2401 after rounding.)
+    let switch = (2 * 8192 + 512 + 6 * 512) + 2400;
+    let expected = ring + 2 * 8192 + 512 + switch;
+    let tail = engine.tail_samples();
+    assert!(
+        tail == expected || tail == expected + 1,
+        "{tail} vs {expected}"
+    );
     let mut engine = EqEngine::new();
     engine.set_mode(EqMode::LinearPhase);
     engine.prepare(RATE, 512, &bands);
