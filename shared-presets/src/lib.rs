@@ -13,6 +13,7 @@
 //! gel-ui's preset browser draws all of this; the plugins only add the session field and the
 //! browser. Nothing here runs on the audio thread: file I/O and history happen in the editor.
 
+pub mod check;
 pub mod error;
 pub mod format;
 pub mod history;

@@ -186,6 +186,38 @@ mod tests {
     use crate::format::PresetValue;
 
     #[test]
+    fn factory_files_are_compiled_in() {
+        for plugin in crate::PLUGINS {
+            let count = factory_files(plugin).count();
+            assert!(
+                count >= crate::check::MIN_FACTORY_PRESETS,
+                "{plugin}: {count} factory presets"
+            );
+            let library = Library::load(plugin, None);
+            assert!(library.problems.is_empty(), "{:?}", library.problems);
+            assert_eq!(library.entries().len(), count);
+        }
+    }
+
+    #[test]
+    fn steps_wrap_and_search_matches_words() {
+        let library = Library::load("eq", None);
+        let n = library.entries().len();
+        let first = library.entries()[0].reference();
+        let last = library.entries()[n - 1].reference();
+        assert_eq!(library.step(None, 1), Some(0));
+        assert_eq!(library.step(None, -1), Some(n - 1));
+        assert_eq!(library.step(Some(&first), -1), Some(n - 1));
+        assert_eq!(library.step(Some(&last), 1), Some(0));
+        assert_eq!(library.step(Some(&first), 1), Some(1));
+        let all = library.search("");
+        assert_eq!(all.len(), n);
+        let name = library.entries()[n / 2].name.to_uppercase();
+        assert!(library.search(&name).contains(&(n / 2)));
+        assert!(library.search("no such preset anywhere").is_empty());
+    }
+
+    #[test]
     fn user_presets_follow_factory_ones() {
         let dir = std::env::temp_dir().join(format!("gel-library-{}", std::process::id()));
         let store = UserStore::at(&dir, "panner");

@@ -243,7 +243,7 @@ impl Schema {
         // SAFETY: valid while `_owner` lives.
         let plain = unsafe { spec.ptr.preview_plain(normalized) };
         match &spec.kind {
-            ParamKind::Float { .. } => PresetValue::Number(f64::from(plain)),
+            ParamKind::Float { .. } => PresetValue::Number(round_to_digits(plain, 6)),
             ParamKind::Int { .. } => PresetValue::Number(f64::from(plain.round())),
             ParamKind::Bool => PresetValue::Bool(normalized >= 0.5),
             ParamKind::Choice { names } => {
@@ -293,6 +293,18 @@ impl Schema {
             )),
         }
     }
+}
+
+/// `x` rounded to `digits` significant digits: a file says `1000.0`, not the `1000.00024`
+/// that normalising and back leaves in an `f32`. Six digits keep the value within one part in
+/// a million, below what any control resolves.
+fn round_to_digits(x: f32, digits: i32) -> f64 {
+    let x = f64::from(x);
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
 }
 
 fn kind_text(kind: &ParamKind) -> &'static str {
@@ -467,6 +479,17 @@ pub(crate) mod tests {
         ] {
             assert!(notes.contains(needle), "{needle} not in\n{notes}");
         }
+    }
+
+    #[test]
+    fn plain_values_are_written_short() {
+        assert_eq!(round_to_digits(1000.00024, 6), 1000.0);
+        assert_eq!(round_to_digits(0.59999996, 6), 0.6);
+        assert_eq!(round_to_digits(-12.345678, 6), -12.3457);
+        assert_eq!(round_to_digits(0.0, 6), 0.0);
+        let (_, schema) = schema();
+        let preset = schema.to_preset(&schema.defaults(), "D", "C");
+        assert_eq!(preset.value("freq"), Some(&PresetValue::Number(1000.0)));
     }
 
     #[test]
