@@ -95,7 +95,7 @@ mod tests {
 
     #[test]
     fn an_unknown_plugin_has_too_few_presets() {
-        let params = Arc::new(crate::test_params::TestParams::default());
+        let params = Arc::new(crate::testing::TestParams::default());
         let problems = factory_problems("no-such-plugin", params);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("at least 10"), "{problems:?}");

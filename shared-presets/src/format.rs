@@ -65,8 +65,12 @@ impl Preset {
         let ends_properly = last_meaningful_line(text) == Some("[end]");
         let table: toml::Table = match text.parse() {
             Ok(table) => table,
-            // A file cut mid-line usually fails to parse; say what really happened.
-            Err(_) if !ends_properly => return Err(PresetError::Truncated),
+            // A preset cut mid-line usually fails to parse; say what really happened. Text
+            // that never looked like a preset (no `format` line) is just not one.
+            Err(_) if !ends_properly && looks_like_preset(text) => {
+                return Err(PresetError::Truncated)
+            }
+            Err(_) if !ends_properly => return Err(corrupt("this is not a Gel preset")),
             Err(error) => {
                 return Err(PresetError::Corrupt {
                     line: error.span().map(|span| line_of(text, span.start)),
@@ -231,6 +235,13 @@ fn optional_text(table: &toml::Table, key: &str) -> Result<Option<String>, Prese
     }
 }
 
+/// Whether `text` starts the way a preset does (a `format = ...` line among its first lines).
+fn looks_like_preset(text: &str) -> bool {
+    text.lines()
+        .take(8)
+        .any(|line| line.trim_start().starts_with("format"))
+}
+
 /// The last line that is neither blank nor a comment, trimmed.
 fn last_meaningful_line(text: &str) -> Option<&str> {
     text.lines()
@@ -351,10 +362,10 @@ mod tests {
             Preset::parse(&array, "delay"),
             Err(PresetError::Corrupt { .. })
         ));
-        assert!(matches!(
+        assert_eq!(
             Preset::parse("\u{0}\u{1}binary", "delay"),
-            Err(PresetError::Truncated | PresetError::Corrupt { .. })
-        ));
+            Err(corrupt("this is not a Gel preset"))
+        );
     }
 
     #[test]

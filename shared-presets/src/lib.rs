@@ -9,6 +9,8 @@
 //! - [`store`]: the user preset folder (save, rename, delete, import, export).
 //! - [`session`]: [`PresetSession`], the persistent A/B slots and preset names, with the
 //!   [`history`] of undo steps.
+//! - [`testing`]: a small parameter set and a stand-in host context for tests of code built on
+//!   this crate (gel-ui's browser uses them too).
 //!
 //! gel-ui's preset browser draws all of this; the plugins only add the session field and the
 //! browser. Nothing here runs on the audio thread: file I/O and history happen in the editor.
@@ -22,8 +24,7 @@ pub mod schema;
 pub mod session;
 pub mod store;
 
-#[cfg(test)]
-mod test_params;
+pub mod testing;
 
 pub use error::{PresetError, StoreError};
 pub use format::{Preset, PresetValue, FORMAT_VERSION};

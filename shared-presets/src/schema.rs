@@ -373,7 +373,7 @@ unsafe fn spec_of(id: String, ptr: ParamPtr) -> ParamSpec {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::test_params::{instant_context, Call, TestParams};
+    use crate::testing::{instant_context, Call, TestParams};
     use nice_plug::prelude::Param;
 
     pub(crate) fn schema() -> (Arc<TestParams>, Schema) {
@@ -415,9 +415,7 @@ pub(crate) mod tests {
         target.0[1] = params.freq.preview_normalized(2500.0);
         target.0[2] = params.voices.preview_normalized(5);
         target.0[3] = 0.0;
-        target.0[4] = params
-            .shape
-            .preview_normalized(crate::test_params::Shape::Saw);
+        target.0[4] = params.shape.preview_normalized(crate::testing::Shape::Saw);
         let preset = schema.to_preset(&target, "Test", "Cat");
         let text = preset.to_toml();
         assert!(text.contains("shape = \"Saw Tooth\""), "{text}");
@@ -444,7 +442,7 @@ pub(crate) mod tests {
         assert_eq!(params.gain.value(), -6.5);
         assert_eq!(params.voices.value(), 5);
         assert!(!params.on.value());
-        assert_eq!(params.shape.value(), crate::test_params::Shape::Saw);
+        assert_eq!(params.shape.value(), crate::testing::Shape::Saw);
         assert_eq!(
             schema.apply(&setter, &resolved.values),
             0,

@@ -206,6 +206,15 @@ impl PresetSession {
         resolved.notes
     }
 
+    /// Every parameter back to its default in the active slot, as one undo step.
+    pub fn load_defaults(&self, schema: &Schema, setter: &ParamSetter) {
+        self.change(schema, setter, &schema.defaults(), |data| {
+            let slot = data.active_slot_mut();
+            slot.preset = None;
+            slot.baseline = None;
+        });
+    }
+
     /// Switch to the other slot (its values go to the host), as one undo step. A slot never
     /// filled starts as a copy of the current settings.
     pub fn switch(&self, schema: &Schema, setter: &ParamSetter) {
@@ -372,7 +381,7 @@ mod tests {
     use super::*;
     use crate::history::FrameInput;
     use crate::schema::tests::schema;
-    use crate::test_params::{instant_context, Shape, TestParams};
+    use crate::testing::{instant_context, Shape, TestParams};
     use nice_plug::prelude::Param;
 
     const IDLE: FrameInput = FrameInput {
@@ -441,6 +450,19 @@ mod tests {
         assert_eq!(schema.current(), schema.defaults());
         assert_eq!(session.current_preset(), None, "the name is undone too");
         assert!(!session.undo(&schema, &setter));
+        assert!(session.redo(&schema, &setter));
+        assert!(session.redo(&schema, &setter));
+        idle(&session, &schema);
+        session.load_defaults(&schema, &setter);
+        idle(&session, &schema);
+        assert_eq!(schema.current(), schema.defaults());
+        assert_eq!(session.current_preset(), None);
+        assert!(!session.is_modified(&schema, &schema.current()));
+        assert!(session.undo(&schema, &setter));
+        assert!(session.undo(&schema, &setter));
+        assert!(session.undo(&schema, &setter));
+        idle(&session, &schema);
+        assert_eq!(schema.current(), schema.defaults());
         assert!(session.redo(&schema, &setter));
         assert!(session.redo(&schema, &setter));
         idle(&session, &schema);

@@ -186,11 +186,6 @@ impl UserStore {
         Ok(preset)
     }
 
-    /// Write `preset` to the file `destination` (anywhere), replacing it.
-    pub fn export(&self, preset: &Preset, destination: &Path) -> Result<(), StoreError> {
-        write_atomically(destination, &preset.to_toml())
-    }
-
     /// `<dir>/<file name from name>.toml`, numbered when a file of that name holds another
     /// preset (two names can map to one file name, e.g. "a/b" and "a_b").
     fn free_path(&self, name: &str) -> PathBuf {
@@ -203,6 +198,11 @@ impl UserStore {
         }
         path
     }
+}
+
+/// Write `preset` to the file `destination` (anywhere: export), replacing it.
+pub fn export(preset: &Preset, destination: &Path) -> Result<(), StoreError> {
+    write_atomically(destination, &preset.to_toml())
 }
 
 /// The root that holds one folder per plugin.
@@ -394,7 +394,7 @@ mod tests {
         let store = UserStore::at(tmp.0.join("store"), "reverb");
         fs::create_dir_all(&tmp.0).unwrap();
         let outside = tmp.0.join("shared.toml");
-        store.export(&preset("Shared"), &outside).unwrap();
+        export(&preset("Shared"), &outside).unwrap();
         assert_eq!(store.import(&outside).unwrap().name, "Shared");
         assert_eq!(store.import(&outside).unwrap().name, "Shared 2");
         assert_eq!(store.list().presets.len(), 2);

@@ -22,6 +22,7 @@ pub mod level_history;
 pub mod meter;
 pub mod param_edit;
 pub mod param_text;
+pub mod preset_browser;
 pub mod selector;
 pub mod spectrum_view;
 pub mod theme;

@@ -1,6 +1,6 @@
-//! Unit-test fixtures: a small parameter set with one parameter of each kind, and a
-//! `GuiContext` stand-in that applies changes at once (as nice-plug's VST3 wrapper does) and
-//! records the gestures it saw.
+//! Test fixtures for code built on presets (this crate's tests and gel-ui's browser tests): a
+//! small parameter set with one parameter of each kind, and a `GuiContext` stand-in that applies
+//! changes at once (as nice-plug's VST3 wrapper does) and records the gestures it saw.
 
 use std::sync::{Arc, Mutex};
 
@@ -99,11 +99,11 @@ impl GuiContextInner for InstantContext {
     }
 
     fn get_state(&self) -> PluginState {
-        unimplemented!("not used by presets")
+        panic!("presets never read the whole plugin state")
     }
 
     fn set_state(&self, _state: PluginState) {
-        unimplemented!("not used by presets")
+        panic!("presets never replace the whole plugin state")
     }
 
     fn request_restart(&self) {}
