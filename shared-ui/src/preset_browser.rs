@@ -4,12 +4,12 @@
 //! browser belongs to the plugin, so it places itself there as an overlay rather than asking
 //! the frame for a slot):
 //!
-//! `◀ ▶ [Preset name *  ▾] Save ⋯ | A B A→B B→A | ↶ ↷`
+//! `◀ ▶ [Preset name *] Save … | A B A»B B»A | ↶ ↷`
 //!
 //! - the name button opens the list: a search field, then the factory presets by category and
 //!   the user's by category (or the matches, while searching), and "Default settings";
 //! - `*` marks a preset changed since it was loaded or saved;
-//! - `⋯` holds Save As, Rename, Delete, Import and Export (a file path is typed in: hosts give
+//! - `…` holds Save As, Rename, Delete, Import and Export (a file path is typed in: hosts give
 //!   plugins no file dialog);
 //! - A/B switches between two complete settings, the arrows copy one slot over the other;
 //! - undo/redo (also Ctrl+Z, Ctrl+Shift+Z and Ctrl+Y while the editor has focus).
@@ -121,20 +121,19 @@ impl PresetBrowser {
         store: Option<UserStore>,
     ) -> Self {
         let schema = Schema::new(plugin, params);
-        let library = Library::load(plugin, store.as_ref());
         let current = schema.current();
-        let mut browser = Self {
+        // The list is read when the editor opens (see `show`), not here: nice-plug builds the
+        // editor object when the plugin is created, long before anyone looks at it.
+        Self {
             schema,
             session,
             store,
-            library,
+            library: Library::default(),
             current,
             search: String::new(),
             dialog: None,
             message: None,
-        };
-        browser.report_listing_problems();
-        browser
+        }
     }
 
     /// The preset list as last loaded.
@@ -166,6 +165,14 @@ impl PresetBrowser {
     /// from the plugin's editor closure.
     pub fn show(&mut self, ui: &mut Ui, setter: &ParamSetter) {
         let ctx = ui.ctx().clone();
+        // Each opening of the editor is a new egui context: list the presets again then, so
+        // files added or removed while it was closed show up.
+        let listed = Id::unique("gel-preset-browser-listed");
+        if !ctx.data(|d| d.get_temp::<bool>(listed).unwrap_or(false)) {
+            self.reload();
+            self.report_listing_problems();
+            ctx.data_mut(|d| d.insert_temp(listed, true));
+        }
         self.schema.read_into(&mut self.current);
         self.session.observe(&self.current, frame_input(&ctx));
 
@@ -250,20 +257,21 @@ impl PresetBrowser {
                 action = Some(Action::Switch);
             }
         }
-        // "A→B" copies A into B whichever slot is showing.
+        // "A » B" copies A into B whichever slot is showing. (The default fonts have no arrow
+        // glyphs; » is Latin-1.)
         let (to_b, to_a) = match active {
             gel_presets::Slot::A => (Action::CopyToInactive, Action::CopyFromInactive),
             gel_presets::Slot::B => (Action::CopyFromInactive, Action::CopyToInactive),
         };
         if ui
-            .add(small_button("A→B"))
+            .add(small_button("A » B"))
             .on_hover_text("Copy slot A's settings into slot B")
             .clicked()
         {
             action = Some(to_b);
         }
         if ui
-            .add(small_button("B→A"))
+            .add(small_button("B » A"))
             .on_hover_text("Copy slot B's settings into slot A")
             .clicked()
         {
@@ -389,7 +397,7 @@ impl PresetBrowser {
         action
     }
 
-    /// The `⋯` menu.
+    /// The `…` menu.
     fn file_menu(&mut self, ui: &mut Ui) -> Option<Action> {
         let current = self.session.current_preset();
         let user = current
@@ -398,7 +406,7 @@ impl PresetBrowser {
             .cloned();
         let mut dialog = None;
         let mut action = None;
-        ui.menu_button("⋯", |ui| {
+        ui.menu_button("…", |ui| {
             if ui.button("Save As…").clicked() {
                 let (name, category) = suggested_name(current.as_ref());
                 dialog = Some(Dialog::SaveAs { name, category });

@@ -89,6 +89,9 @@ pub struct CompressorParams {
     /// Editor size and zoom, saved with the project.
     #[persist = "editor-state"]
     pub editor_state: Arc<gel_plugin::GelEditorState>,
+    /// A/B slots and preset names (issue 13), saved with the project.
+    #[persist = "presets"]
+    pub presets: Arc<gel_presets::PresetSession>,
 
     #[id = "threshold"]
     pub threshold: FloatParam,
@@ -278,6 +281,7 @@ impl Default for CompressorParams {
                 EDITOR_SIZE.0 as f32,
                 EDITOR_SIZE.1 as f32,
             ),
+            presets: Arc::default(),
             threshold: decibels("Threshold", defaults.threshold_db, -60.0, 0.0, false),
             ratio: FloatParam::new(
                 "Ratio",

@@ -130,6 +130,9 @@ pub struct DelayParams {
     /// Editor size and zoom, saved with the project.
     #[persist = "editor-state"]
     pub editor_state: Arc<gel_plugin::GelEditorState>,
+    /// A/B slots and preset names (issue 13), saved with the project.
+    #[persist = "presets"]
+    pub presets: Arc<gel_presets::PresetSession>,
 
     #[id = "time"]
     pub time: FloatParam,
@@ -279,6 +282,7 @@ impl Default for DelayParams {
                 EDITOR_SIZE.0 as f32,
                 EDITOR_SIZE.1 as f32,
             ),
+            presets: Arc::default(),
             time: time_param("Time", 375.0),
             time_right: time_param("Right Time", 375.0),
             link: BoolParam::new("Link L/R", true)

@@ -324,6 +324,9 @@ pub struct EqParams {
     /// Editor size and zoom, saved with the project.
     #[persist = "editor-state"]
     pub editor_state: Arc<gel_plugin::GelEditorState>,
+    /// A/B slots and preset names (issue 13), saved with the project.
+    #[persist = "presets"]
+    pub presets: Arc<gel_presets::PresetSession>,
 
     #[nested]
     pub bands: Bands,
@@ -345,6 +348,7 @@ impl Default for EqParams {
                 EDITOR_SIZE.0 as f32,
                 EDITOR_SIZE.1 as f32,
             ),
+            presets: Arc::default(),
             bands: Bands(std::array::from_fn(|i| BandParams::new(i + 1))),
             output_gain: gel_ui::param_text::output_gain_named("Output Gain"),
             phase_invert: on_off("Phase Invert", false),

@@ -116,6 +116,9 @@ pub struct PannerParams {
     /// Editor size and zoom, saved with the project.
     #[persist = "editor-state"]
     pub editor_state: Arc<gel_plugin::GelEditorState>,
+    /// A/B slots and preset names (issue 13), saved with the project.
+    #[persist = "presets"]
+    pub presets: Arc<gel_presets::PresetSession>,
 
     #[id = "mode"]
     pub mode: EnumParam<PanModeParam>,
@@ -153,6 +156,7 @@ impl Default for PannerParams {
                 EDITOR_SIZE.0 as f32,
                 EDITOR_SIZE.1 as f32,
             ),
+            presets: Arc::default(),
             mode: EnumParam::new("Mode", PanModeParam::Balance),
             pan: pan_param("Pan", 0.0),
             pan_left: pan_param("Left Pan", -100.0),

@@ -89,6 +89,9 @@ pub struct ReverbParams {
     /// Editor size and zoom, saved with the project.
     #[persist = "editor-state"]
     pub editor_state: Arc<gel_plugin::GelEditorState>,
+    /// A/B slots and preset names (issue 13), saved with the project.
+    #[persist = "presets"]
+    pub presets: Arc<gel_presets::PresetSession>,
 
     #[id = "algorithm"]
     pub algorithm: EnumParam<AlgorithmParam>,
@@ -217,6 +220,7 @@ impl Default for ReverbParams {
                 EDITOR_SIZE.0 as f32,
                 EDITOR_SIZE.1 as f32,
             ),
+            presets: Arc::default(),
             algorithm: EnumParam::new("Algorithm", AlgorithmParam::Hall),
             decay: FloatParam::new(
                 "Decay",
