@@ -23,6 +23,7 @@ pub mod layout;
 pub mod level_history;
 pub mod meter;
 pub mod param_edit;
+pub mod preset_browser;
 pub mod selector;
 pub mod spectrum_view;
 pub mod theme;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use gel_dsp::dynamics::{auto_makeup_db, Compressor, CompressorSettings, GainComputer};
 use gel_ui::egui::Vec2;
 use gel_ui::level_history::{Lane, LaneStyle, LevelHistory};
+use gel_ui::preset_browser::PresetBrowser;
 use gel_ui::transfer_curve::TransferCurve;
 use gel_ui::{
     create_editor, section, small_label, theme, EnumSelector, GainReductionMeter, GelEditor, Knob,
@@ -78,10 +79,12 @@ pub fn create(
     display: Arc<CompressorDisplay>,
 ) -> Option<CompressorEditor> {
     let mut frames: Vec<[f32; HISTORY_LANES]> = Vec::new();
+    let mut presets = PresetBrowser::new("compressor", params.clone(), params.presets.clone());
     create_editor(
         params.editor_state.clone(),
         "Gel Compressor",
         move |ui, setter| {
+            presets.show(ui, setter);
             let p = &params;
             let settings = p.settings();
             display.history.snapshot(&mut frames);

@@ -92,6 +92,9 @@ pub struct CompressorParams {
     /// Editor size and zoom, saved with the project.
     #[persist = "editor-state"]
     pub editor_state: Arc<gel_plugin::GelEditorState>,
+    /// A/B slots and preset names (issue 13), saved with the project.
+    #[persist = "presets"]
+    pub presets: Arc<gel_presets::PresetSession>,
 
     #[id = "threshold"]
     pub threshold: FloatParam,
@@ -165,6 +168,7 @@ impl Default for CompressorParams {
         let defaults = CompressorSettings::default();
         Self {
             editor_state: gel_plugin::GelEditorState::for_size(EDITOR_SIZE),
+            presets: Arc::default(),
             threshold: db_param("Threshold", defaults.threshold_db, -60.0, 0.0, 0.1),
             // 1 + 99·n⁴: 2:1 at a third of the knob, 4:1 at 0.42, 8:1 at the middle.
             ratio: ratio_param(

@@ -5,6 +5,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use gel_plugin::param_text::format_time_ms;
+use gel_ui::egui::{self, RichText};
+use gel_ui::preset_browser::PresetBrowser;
 use gel_ui::{
     create_editor, section, small_label, EnumSelector, GainReductionMeter, GelEditor, Knob,
     LevelMeterView, ParamToggle,
@@ -21,10 +23,12 @@ const MID: f32 = 52.0;
 const SMALL: f32 = 44.0;
 
 pub fn create(params: Arc<DelayParams>, display: Arc<DelayDisplay>) -> Option<DelayEditor> {
+    let mut presets = PresetBrowser::new("delay", params.clone(), params.presets.clone());
     create_editor(
         params.editor_state.clone(),
         "Gel Delay",
         move |ui, setter| {
+            presets.show(ui, setter);
             let p = &params;
             ui.horizontal_top(|ui| {
                 section(ui, "In", |ui| {

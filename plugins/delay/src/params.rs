@@ -133,6 +133,9 @@ pub struct DelayParams {
     /// Editor size and zoom, saved with the project.
     #[persist = "editor-state"]
     pub editor_state: Arc<gel_plugin::GelEditorState>,
+    /// A/B slots and preset names (issue 13), saved with the project.
+    #[persist = "presets"]
+    pub presets: Arc<gel_presets::PresetSession>,
 
     #[id = "time"]
     pub time: FloatParam,
@@ -210,6 +213,7 @@ impl Default for DelayParams {
     fn default() -> Self {
         Self {
             editor_state: gel_plugin::GelEditorState::for_size(EDITOR_SIZE),
+            presets: Arc::default(),
             time: time_param("Time", 375.0),
             time_right: time_param("Right Time", 375.0),
             link: switch_param("Link L/R", true, "Independent", "Linked"),

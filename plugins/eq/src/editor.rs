@@ -19,6 +19,7 @@ use gel_ui::eq_graph::{
 };
 use gel_ui::knob::wheel_to_normalized;
 use gel_ui::param_edit::ParamEdit;
+use gel_ui::preset_browser::PresetBrowser;
 use gel_ui::selector::{index_to_normalized, normalized_to_index};
 use gel_ui::spectrum_view::{SpectrumTrace, POST_STYLE, PRE_STYLE};
 use gel_ui::{
@@ -162,7 +163,9 @@ pub fn create(params: Arc<EqParams>, shared: Arc<EqEditorShared>) -> Option<EqEd
         analyzer_mode: AnalyzerMode::PrePost,
         fine: false,
     };
+    let mut presets = PresetBrowser::new("eq", params.clone(), params.presets.clone());
     create_editor(params.editor_state.clone(), "Gel EQ", move |ui, setter| {
+        presets.show(ui, setter);
         state.ui(ui, setter);
     })
 }

@@ -283,6 +283,9 @@ pub struct EqParams {
     /// Editor size and zoom, saved with the project.
     #[persist = "editor-state"]
     pub editor_state: Arc<gel_plugin::GelEditorState>,
+    /// A/B slots and preset names (issue 13), saved with the project.
+    #[persist = "presets"]
+    pub presets: Arc<gel_presets::PresetSession>,
 
     #[nested]
     pub bands: Bands,
@@ -301,6 +304,7 @@ impl Default for EqParams {
     fn default() -> Self {
         Self {
             editor_state: gel_plugin::GelEditorState::for_size(EDITOR_SIZE),
+            presets: Arc::default(),
             bands: Bands(std::array::from_fn(|i| BandParams::new(i + 1))),
             output_gain: output_gain("Output Gain"),
             phase_invert: on_off("Phase Invert", false),

@@ -4,6 +4,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use gel_ui::preset_browser::PresetBrowser;
 use gel_ui::{
     create_editor, labelled_row, section, CorrelationMeterView, EnumSelector, GelEditor,
     Goniometer, Knob, LevelMeterView, ParamToggle,
@@ -19,10 +20,12 @@ const SCOPE_SIZE: f32 = 210.0;
 
 pub fn create(params: Arc<PannerParams>, display: Arc<PannerDisplay>) -> Option<PannerEditor> {
     let mut scope_points = Vec::with_capacity(display.scope.capacity());
+    let mut presets = PresetBrowser::new("panner", params.clone(), params.presets.clone());
     create_editor(
         params.editor_state.clone(),
         "Gel Panner",
         move |ui, setter| {
+            presets.show(ui, setter);
             display.scope.snapshot(&mut scope_points);
             let p = &params;
             ui.horizontal_top(|ui| {

@@ -116,6 +116,9 @@ pub struct PannerParams {
     /// Editor size and zoom, saved with the project.
     #[persist = "editor-state"]
     pub editor_state: Arc<gel_plugin::GelEditorState>,
+    /// A/B slots and preset names (issue 13), saved with the project.
+    #[persist = "presets"]
+    pub presets: Arc<gel_presets::PresetSession>,
 
     #[id = "mode"]
     pub mode: EnumParam<PanModeParam>,
@@ -150,6 +153,7 @@ impl Default for PannerParams {
     fn default() -> Self {
         Self {
             editor_state: gel_plugin::GelEditorState::for_size(EDITOR_SIZE),
+            presets: Arc::default(),
             mode: EnumParam::new("Mode", PanModeParam::Balance),
             pan: pan_param("Pan", 0.0),
             pan_left: pan_param("Left Pan", -100.0),

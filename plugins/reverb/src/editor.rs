@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use gel_ui::egui::{self, Color32, Pos2, Sense, Stroke, Vec2};
+use gel_ui::preset_browser::PresetBrowser;
 use gel_ui::{create_editor, section, EnumSelector, GelEditor, Knob, LevelMeterView, ParamToggle};
 
 use crate::params::ReverbParams;
@@ -18,10 +19,12 @@ const KNOB: f32 = 50.0;
 const SMALL: f32 = 42.0;
 
 pub fn create(params: Arc<ReverbParams>, display: Arc<ReverbDisplay>) -> Option<ReverbEditor> {
+    let mut presets = PresetBrowser::new("reverb", params.clone(), params.presets.clone());
     create_editor(
         params.editor_state.clone(),
         "Gel Reverb",
         move |ui, setter| {
+            presets.show(ui, setter);
             let p = &params;
             ui.horizontal_top(|ui| {
                 panel(ui, "In", |ui| {

@@ -92,6 +92,9 @@ pub struct ReverbParams {
     /// Editor size and zoom, saved with the project.
     #[persist = "editor-state"]
     pub editor_state: Arc<gel_plugin::GelEditorState>,
+    /// A/B slots and preset names (issue 13), saved with the project.
+    #[persist = "presets"]
+    pub presets: Arc<gel_presets::PresetSession>,
 
     #[id = "algorithm"]
     pub algorithm: EnumParam<AlgorithmParam>,
@@ -171,6 +174,7 @@ impl Default for ReverbParams {
     fn default() -> Self {
         Self {
             editor_state: gel_plugin::GelEditorState::for_size(EDITOR_SIZE),
+            presets: Arc::default(),
             algorithm: EnumParam::new("Algorithm", AlgorithmParam::Hall),
             decay: time_s_param("Decay", 2.0, skewed(0.1, 30.0, -2.2), 0.01),
             size: percent_param("Size", 50.0, 100.0),
