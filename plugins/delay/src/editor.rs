@@ -5,7 +5,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use gel_plugin::param_text::format_time_ms;
-use gel_ui::egui::{self, RichText};
 use gel_ui::preset_browser::PresetBrowser;
 use gel_ui::{
     create_editor, section, small_label, EnumSelector, GainReductionMeter, GelEditor, Knob,
