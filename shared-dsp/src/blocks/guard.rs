@@ -17,8 +17,10 @@
 /// The exponent field of an `f32`: all zeros for ±0 and subnormals, all ones
 /// for ±Inf and NaN (IEEE 754-2008 §3.4).
 const EXPONENT_BITS: u32 = 0x7f80_0000;
+const SIGN_BIT: u32 = 0x8000_0000;
 
-/// Replaces every NaN/±Inf and every subnormal sample with 0.0. Returns true
+/// Replaces every NaN/±Inf sample with 0.0 and every subnormal with a zero of
+/// its sign. Returns true
 /// if a non-finite sample was found (a subnormal needs no reset: it is
 /// inaudible, far below any filter's precision).
 ///
@@ -34,9 +36,16 @@ pub fn sanitize(channels: &mut [&mut [f32]]) -> bool {
             let bits = x.to_bits();
             let exponent = bits & EXPONENT_BITS;
             non_finite |= (exponent == EXPONENT_BITS) as u32;
-            // Exponent 0 is ±0 or a subnormal: either way +0.0 now.
-            let keep = exponent != 0 && exponent != EXPONENT_BITS;
-            *x = f32::from_bits(if keep { bits } else { 0 });
+            // Exponent 0 is ±0 or a subnormal: a zero of the same sign (as flush-to-zero does;
+            // ±0 stays bit-exact).
+            let cleaned = if exponent == EXPONENT_BITS {
+                0
+            } else if exponent == 0 {
+                bits & SIGN_BIT
+            } else {
+                bits
+            };
+            *x = f32::from_bits(cleaned);
         }
     }
     non_finite != 0
@@ -141,12 +150,19 @@ mod tests {
             -smallest_subnormal,
             -smallest_normal,
             0.25,
+            -0.0,
         ];
         assert!(
             !sanitize(&mut [&mut a]),
             "only non-finite input asks for a reset"
         );
-        assert_eq!(a, [smallest_normal, 0.0, 0.0, -smallest_normal, 0.25]);
+        let bits: Vec<u32> = a.iter().map(|x| x.to_bits()).collect();
+        let expected = [smallest_normal, 0.0, -0.0, -smallest_normal, 0.25, -0.0];
+        assert_eq!(
+            bits,
+            expected.map(f32::to_bits),
+            "signed zeros, normals bit-exact"
+        );
         // Denormal noise, as a host hands on a fading track: all of it silence.
         let mut noise: Vec<f32> = (1..=64).map(|i| i as f32 * 1e-40).collect();
         assert!(!sanitize(&mut [&mut noise]));
