@@ -3,11 +3,13 @@
 //! Runs the same generated input through Gel's real `.clap` bundles and through the LV2 peers of
 //! each category in one process, timing only the plugin's process/run calls with the thread CPU
 //! clock on both sides, and writes docs/bench.md + docs/bench.png (or, with `--quality`,
-//! docs/quality.md + plots). See README.md in this crate's folder for the method.
+//! docs/quality.md + plots; with `--denormal`, only quality.md's denormal-input section). See
+//! README.md in this crate's folder for the method.
 
 mod categories;
 mod chart;
 mod cpu;
+mod denormal;
 mod gel;
 mod lv2;
 mod quality;
@@ -52,17 +54,22 @@ pub struct Args {
     pub plugins: Vec<&'static Category>,
     pub runs: usize,
     pub quality: bool,
+    /// Only the denormal-input measurement of the Gel plugins (`denormal.rs`).
+    pub denormal: bool,
     pub short: bool,
     pub bundle_dir: PathBuf,
     pub out_dir: PathBuf,
     pub install: bool,
 }
 
-const USAGE: &str = "usage: gel-bench [--plugin NAME]... [--runs N] [--quality] [--short]
+const USAGE: &str =
+    "usage: gel-bench [--plugin NAME]... [--runs N] [--quality | --denormal] [--short]
                  [--bundle-dir DIR] [--out-dir DIR] [--no-install]
   --plugin NAME   panner | eq | compressor | reverb | delay | all (default: all)
   --runs N        median of N runs (default 5)
   --quality       quality measures instead of CPU: docs/quality.md + PNG plots
+  --denormal      only Gel's CPU on denormal input vs normal input (no peers): rewrites that
+                  section of docs/quality.md
   --short         2 s input instead of 60 s (CI smoke run); writes to target/bench-short/
   --bundle-dir    where the Gel .clap bundles are (default target/bundled)
   --out-dir       where bench.md / quality.md and the PNGs go (default docs)
@@ -72,6 +79,7 @@ fn parse_args() -> Result<Args, String> {
     let mut plugins = Vec::new();
     let mut runs = 5;
     let mut quality = false;
+    let mut denormal = false;
     let mut short = false;
     let mut bundle_dir = PathBuf::from("target/bundled");
     let mut out_dir = None;
@@ -99,6 +107,7 @@ fn parse_args() -> Result<Args, String> {
                 }
             }
             "--quality" => quality = true,
+            "--denormal" => denormal = true,
             "--short" => short = true,
             "--no-install" => install = false,
             "--bundle-dir" => bundle_dir = PathBuf::from(value("--bundle-dir")?),
@@ -125,6 +134,7 @@ fn parse_args() -> Result<Args, String> {
         plugins,
         runs,
         quality,
+        denormal,
         short,
         bundle_dir,
         out_dir,
@@ -328,6 +338,9 @@ struct Entry {
 }
 
 fn run(args: &Args) -> Result<(), String> {
+    if args.denormal {
+        return denormal::run(args);
+    }
     if args.quality {
         return quality::run(args);
     }

@@ -4,6 +4,7 @@
 //! - Every Gel plugin: the largest sample-to-sample jump while each parameter is swept min→max
 //!   over 1 s on a sine (click detector), and CPU on silence right after loud input against CPU
 //!   on the loud input (denormal check; peers too).
+//! - Every Gel plugin: CPU on denormal input against CPU on normal input (`denormal.rs`).
 //! - EQ (`quality/eq.rs`): bell magnitude against the analog prototype near Nyquist.
 //! - Compressor (`quality/comp.rs`): static curve error, attack/release time constants.
 //! - Reverb (below): RT60 per octave band, echo density, tail correlation.
@@ -90,6 +91,8 @@ bundle; peers as their Debian LV2 binaries. Sample rate {RATE} Hz, block {BLOCK}
             .collect();
         denormal_check(args, cat, built, world.as_ref(), &cat_peers, &mut md)?;
     }
+    let (denormal_input, _) = crate::denormal::section(args)?;
+    md.push_str(&denormal_input);
     if !notes.is_empty() {
         let _ = writeln!(md, "## Notes from this run\n");
         for n in &notes {

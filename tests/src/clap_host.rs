@@ -45,7 +45,10 @@ use clack_host::prelude::*;
 use clack_host::utils::{BeatTime, SecondsTime};
 
 use crate::strict::{Contract, Lifecycle, Role};
-use crate::{Descriptor, Format, ParamEvent, ParamInfo, PluginHost, ProcessOutcome};
+use crate::{
+    fill_stale_aux, AuxAbsence, Descriptor, Format, ParamEvent, ParamInfo, PluginHost,
+    ProcessOutcome,
+};
 
 /// Flags the plugin raises from any thread; the test thread polls them. `contract` checks every
 /// host call against the CLAP headers (see [`crate::strict`]).
@@ -335,6 +338,8 @@ pub struct ClapPlugin {
     /// a DAW's main thread answers at its own pace, possibly after the audio side moved on.
     defer_main_thread: bool,
     contract: Arc<Contract>,
+    /// The aux ports left unconnected ([`PluginHost::set_aux_absence`]).
+    aux_absence: Option<AuxAbsence>,
 }
 
 fn cstr_bytes(b: &[u8]) -> String {
@@ -488,6 +493,7 @@ impl ClapPlugin {
             known_latency: None,
             defer_main_thread: false,
             contract,
+            aux_absence: None,
         };
         plugin.params();
         plugin
@@ -912,6 +918,17 @@ impl PluginHost for ClapPlugin {
                 }
             }
         }
+        if self.aux_absence.is_some() {
+            assert!(
+                aux.is_empty(),
+                "aux given while the sidechain is unconnected"
+            );
+        }
+        if self.aux_absence == Some(AuxAbsence::Omitted) {
+            for buf in self.in_bufs.iter_mut().skip(main_ports).flatten() {
+                fill_stale_aux(&mut buf[..frames]);
+            }
+        }
         for buf in self.out_bufs.iter_mut().flatten() {
             buf[..frames].fill(0.0);
         }
@@ -971,6 +988,26 @@ impl PluginHost for ClapPlugin {
                     ),
                 }
             }));
+        // An unconnected sidechain: the same port descriptions, the aux ones emptied or left past
+        // the count (`aux_absence`).
+        let mut raw_inputs = input_audio.as_raw_buffers().to_vec();
+        let port_count = match self.aux_absence {
+            None => raw_inputs.len(),
+            Some(AuxAbsence::Disconnected) => {
+                for port in raw_inputs.iter_mut().skip(main_ports) {
+                    port.data32 = std::ptr::null_mut();
+                    port.channel_count = 0;
+                    port.constant_mask = 0;
+                }
+                raw_inputs.len()
+            }
+            Some(AuxAbsence::Omitted) => main_ports,
+        };
+        // SAFETY: the descriptions point at `self.in_bufs`, untouched until the call returns.
+        let unconnected = self.aux_absence.map(|_| unsafe {
+            InputAudioBuffers::from_raw_buffers(&raw_inputs[..port_count], frames as u32)
+        });
+        let input_audio = unconnected.unwrap_or(input_audio);
         let mut output_audio = self
             .out_ports
             .with_output_buffers(self.out_bufs.iter_mut().map(|port| AudioPortBuffer {
@@ -1035,6 +1072,14 @@ impl PluginHost for ClapPlugin {
 
     fn set_tempo(&mut self, bpm: f64) {
         self.tempo = Some(bpm);
+    }
+
+    fn set_aux_absence(&mut self, absence: Option<AuxAbsence>) {
+        assert!(
+            self.processor.is_none(),
+            "set_aux_absence while active: a host routes a sidechain between activations"
+        );
+        self.aux_absence = absence;
     }
 
     fn latency(&mut self) -> u32 {

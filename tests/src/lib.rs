@@ -22,6 +22,14 @@ pub mod vst3_host;
 #[cfg(target_os = "linux")]
 pub mod x11_parent;
 
+/// The loud square wave (±0.9, period 2) a host leaves in aux buffers it does not pass
+/// ([`AuxAbsence::Omitted`]).
+pub fn fill_stale_aux(buffer: &mut [f32]) {
+    for (i, x) in buffer.iter_mut().enumerate() {
+        *x = if i % 2 == 0 { 0.9 } else { -0.9 };
+    }
+}
+
 #[doc(hidden)]
 pub use pastey as __pastey;
 
@@ -85,6 +93,21 @@ pub enum ProcessOutcome {
     Error,
 }
 
+/// How a host leaves a plugin's auxiliary (sidechain) inputs unconnected, as DAWs do before a
+/// sidechain is routed. See [`PluginHost::set_aux_absence`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuxAbsence {
+    /// The process call lists every port/bus, but the aux ones carry no channels: CLAP
+    /// `channel_count` 0 and `data32` null; VST3 the bus deactivated (`activateBus(false)`), then
+    /// passed with 0 channels and null buffers.
+    Disconnected,
+    /// The process call lists only the main port/bus (CLAP `audio_inputs_count`, VST3
+    /// `numInputs` = 1). The host's array still holds an aux entry past that count whose buffers
+    /// hold a loud square wave (what an earlier routing left there): a plugin that reads past the
+    /// count hears it.
+    Omitted,
+}
+
 /// A loaded plugin instance, independent of its format. Every call happens on the test thread,
 /// which plays both main and audio thread. Both hosts are strict: they follow the plugin's
 /// lifecycle and fail the test on any call the CLAP headers or the VST3 SDK forbid (see
@@ -133,6 +156,11 @@ pub trait PluginHost {
         outputs: &mut [&mut [f32]],
         events: &[ParamEvent],
     ) -> ProcessOutcome;
+
+    /// Leave the aux inputs unconnected (`Some`) or connected (`None`, the default) in every
+    /// following process call, which must then give no `aux`. Call while deactivated (VST3 only
+    /// (de)activates busses then).
+    fn set_aux_absence(&mut self, absence: Option<AuxAbsence>);
 
     fn latency(&mut self) -> u32;
     /// Tail length in samples as the plugin reports it (u32::MAX = infinite).

@@ -42,7 +42,10 @@
 #![allow(clippy::unnecessary_cast)]
 
 use crate::strict::{Contract, Lifecycle, Role};
-use crate::{Descriptor, Format, ParamEvent, ParamInfo, PluginHost, ProcessOutcome};
+use crate::{
+    fill_stale_aux, AuxAbsence, Descriptor, Format, ParamEvent, ParamInfo, PluginHost,
+    ProcessOutcome,
+};
 
 use std::collections::HashMap;
 use std::ffi::c_void;
@@ -696,6 +699,8 @@ pub struct Vst3Plugin {
     /// [bus][channel][frame].
     scratch_in: Vec<Vec<Vec<f32>>>,
     scratch_out: Vec<Vec<Vec<f32>>>,
+    /// The aux busses left unconnected ([`PluginHost::set_aux_absence`]).
+    aux_absence: Option<AuxAbsence>,
 
     /// Keeps the module mapped (it is never unloaded anyway).
     _module: Arc<Module>,
@@ -928,6 +933,7 @@ impl Vst3Plugin {
                 contract,
                 scratch_in: Vec::new(),
                 scratch_out: Vec::new(),
+                aux_absence: None,
                 _module: module,
             }
         }
@@ -1023,6 +1029,19 @@ impl Vst3Plugin {
         };
         let mut in_bus = bus_buffers(in_buses);
         let mut out_bus = bus_buffers(out_buses);
+        // An unconnected sidechain (`aux_absence`): deactivated busses travel with no channels;
+        // omitted ones stay in the array past `numInputs`.
+        let num_inputs = match self.aux_absence {
+            None => in_bus.len(),
+            Some(AuxAbsence::Disconnected) => {
+                for bus in in_bus.iter_mut().skip(1) {
+                    bus.numChannels = 0;
+                    bus.__field0.channelBuffers32 = std::ptr::null_mut();
+                }
+                in_bus.len()
+            }
+            Some(AuxAbsence::Omitted) => in_bus.len().min(1),
+        };
         let bus_pointer = |b: &mut Vec<AudioBusBuffers>| {
             if b.is_empty() {
                 std::ptr::null_mut()
@@ -1046,7 +1065,7 @@ impl Vst3Plugin {
             numSamples: frames as i32,
             // Every bus, aux included: nice-plug 0.4 reads `inputs[1..]` for its aux busses
             // without checking `numInputs`.
-            numInputs: in_bus.len() as i32,
+            numInputs: num_inputs as i32,
             numOutputs: out_bus.len() as i32,
             inputs: bus_pointer(&mut in_bus),
             outputs: bus_pointer(&mut out_bus),
@@ -1341,6 +1360,17 @@ impl PluginHost for Vst3Plugin {
                 ins.push(ptrs);
             }
         }
+        if self.aux_absence.is_some() {
+            assert!(
+                aux.is_empty(),
+                "aux given while the sidechain is unconnected"
+            );
+        }
+        if self.aux_absence == Some(AuxAbsence::Omitted) {
+            for buf in self.scratch_in.iter_mut().skip(main_busses).flatten() {
+                fill_stale_aux(&mut buf[..frames]);
+            }
+        }
         let mut outs = Self::scratch_pointers(&mut self.scratch_out);
         if let Some(main_out) = outs.first_mut() {
             for (ptr, ch) in main_out.iter_mut().zip(outputs.iter_mut()) {
@@ -1358,6 +1388,26 @@ impl PluginHost for Vst3Plugin {
             r if r == kResultOk => ProcessOutcome::Ok,
             _ => ProcessOutcome::Error,
         }
+    }
+
+    fn set_aux_absence(&mut self, absence: Option<AuxAbsence>) {
+        assert!(
+            !self.active,
+            "set_aux_absence while active: VST3 (de)activates busses only while inactive"
+        );
+        let connected = absence.is_none() as u8;
+        for index in 1..self.in_bus_channels.len() {
+            // SAFETY: plain call on an inactive component.
+            unsafe {
+                self.component.activateBus(
+                    MediaTypes_::kAudio as i32,
+                    BusDirections_::kInput as i32,
+                    index as i32,
+                    connected,
+                );
+            }
+        }
+        self.aux_absence = absence;
     }
 
     fn latency(&mut self) -> u32 {

@@ -49,7 +49,7 @@ const USAGE: &str = "Usage:
   cargo xtask bundle --all [--release]          ... of every Gel plugin
   cargo xtask install                           release bundles of every plugin into ~/.clap and ~/.vst3
   cargo xtask test [<cargo test args>]          build the test bundles, then run every test
-  cargo xtask bench [--plugin NAME] [--runs N] [--quality] [--short]
+  cargo xtask bench [--plugin NAME] [--runs N] [--quality | --denormal] [--short]
                                                 release bundles, then CPU (or quality) vs the peers
   cargo xtask dist                              release archives for Linux and Windows in target/dist/
 Bundles land in target/bundled/.
@@ -148,11 +148,7 @@ fn copy_recursively(from: &Path, to: &Path) -> Result<(), String> {
 
 /// Replace `to` (file or bundle folder) with a copy of `from`.
 fn replace_with_copy(from: &Path, to: &Path) -> Result<(), String> {
-    if to.is_dir() {
-        std::fs::remove_dir_all(to).map_err(|e| format!("remove {}: {e}", to.display()))?;
-    } else if to.exists() {
-        std::fs::remove_file(to).map_err(|e| format!("remove {}: {e}", to.display()))?;
-    }
+    remove_if_exists(to)?;
     copy_recursively(from, to)
 }
 
@@ -184,34 +180,21 @@ fn install(args: &[String]) -> Result<(), String> {
 }
 
 /// Build debug bundles with nice-plug's `assert_process_allocs` (an allocation inside `process`
-/// aborts), move them to target/test-bundles, then run every test of the workspace against them.
+/// aborts) into target/test-bundles, then run every test of the workspace against them. The
+/// release bundles in target/bundled are never written: checked at the end, the run fails if
+/// they changed.
 fn test(args: &[String]) -> Result<(), String> {
     if let Some(rest) = windows::strip_target(args) {
         return windows::test(&rest);
     }
+    let bundled_before = fingerprint(&bundled_dir())?;
     let test_plugins: Vec<&str> = PLUGINS.iter().chain(TEST_ONLY_PLUGINS).copied().collect();
     let features: Vec<String> = test_plugins
         .iter()
         .map(|p| format!("{p}/assert_process_allocs"))
         .collect();
-    let mut bundle_args: Vec<String> = Vec::new();
-    for plugin in &test_plugins {
-        bundle_args.push("-p".into());
-        bundle_args.push((*plugin).into());
-    }
-    bundle_args.extend(["--features".into(), features.join(",")]);
-    bundle(&bundle_args)?;
-
-    let test_dir = test_bundle_dir();
-    std::fs::create_dir_all(&test_dir).map_err(|e| format!("{}: {e}", test_dir.display()))?;
-    for package in &test_plugins {
-        let name = bundle_name(package)?;
-        for extension in ["clap", "vst3"] {
-            let file = format!("{name}.{extension}");
-            replace_with_copy(&bundled_dir().join(&file), &test_dir.join(&file))?;
-        }
-    }
-    let bundle_dir = std::fs::canonicalize(&test_dir).map_err(|e| e.to_string())?;
+    let cargo_args = vec!["--features".to_string(), features.join(",")];
+    let bundle_dir = build_test_bundles(&test_plugins, &cargo_args)?;
 
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["test", "--workspace"])
@@ -219,11 +202,186 @@ fn test(args: &[String]) -> Result<(), String> {
         .env("GEL_BUNDLE_DIR", &bundle_dir)
         .status()
         .map_err(|e| format!("could not run cargo test: {e}"))?;
+    check_unchanged(&bundled_dir(), &bundled_before)?;
     if status.success() {
         Ok(())
     } else {
         Err("tests failed".into())
     }
+}
+
+/// Where `cargo xtask test` bundles: nice-plug-xtask always writes to `<root>/bundled` next to
+/// `<root>/<profile>/` holding the built library, so the test build gets a root of its own whose
+/// `<profile>/` holds links to cargo's libraries. Only bundling happens there, no compiling.
+fn test_staging_root() -> PathBuf {
+    target_dir().join("test-staging")
+}
+
+/// Build `packages` with `cargo_args` (cargo's own target directory and cache), bundle them in
+/// [`test_staging_root`] and move the bundles into [`test_bundle_dir`]; returns that directory,
+/// absolute. Nothing under target/bundled is touched.
+fn build_test_bundles(packages: &[&str], cargo_args: &[String]) -> Result<PathBuf, String> {
+    let names: Vec<String> = packages.iter().map(|p| p.to_string()).collect();
+    nice_plug_xtask::build(&names, cargo_args).map_err(|e| format!("{e:#}"))?;
+
+    let staging = test_staging_root();
+    let (triple, profile) = cargo_output_subdirs(cargo_args);
+    let arch_dir = |root: PathBuf| match &triple {
+        Some(t) => root.join(t).join(&profile),
+        None => root.join(&profile),
+    };
+    let built = arch_dir(target_dir());
+    let staged = arch_dir(staging.clone());
+    remove_if_exists(&staging)?;
+    std::fs::create_dir_all(&staged).map_err(|e| format!("{}: {e}", staged.display()))?;
+    for package in packages {
+        stage_library(&built, &staged, package)?;
+        nice_plug_xtask::bundle(&staging, package, cargo_args, false)
+            .map_err(|e| format!("bundling {package}: {e:#}"))?;
+    }
+
+    let test_dir = test_bundle_dir();
+    std::fs::create_dir_all(&test_dir).map_err(|e| format!("{}: {e}", test_dir.display()))?;
+    for package in packages {
+        let name = bundle_name(package)?;
+        for extension in ["clap", "vst3"] {
+            let file = format!("{name}.{extension}");
+            replace_by_move(&staging.join("bundled").join(&file), &test_dir.join(&file))?;
+        }
+    }
+    remove_if_exists(&staging)?;
+    std::fs::canonicalize(&test_dir).map_err(|e| format!("{}: {e}", test_dir.display()))
+}
+
+/// The cross-compilation triple (`--target T` / `--target=T`) and profile directory (`debug`,
+/// `release` for `--release`, or the `--profile` name) cargo builds into, as nice-plug-xtask
+/// reads them from the same arguments.
+fn cargo_output_subdirs(cargo_args: &[String]) -> (Option<String>, String) {
+    let mut triple = None;
+    let mut profile = "debug".to_string();
+    let mut it = cargo_args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--target" => triple = it.next().cloned(),
+            "--release" => profile = "release".into(),
+            "--profile" => profile = it.next().cloned().unwrap_or(profile),
+            a => {
+                if let Some(t) = a.strip_prefix("--target=") {
+                    triple = Some(t.to_string());
+                } else if let Some(p) = a.strip_prefix("--profile=") {
+                    profile = p.to_string();
+                }
+            }
+        }
+    }
+    // Cargo's `dev` profile builds into `debug/`.
+    if profile == "dev" {
+        profile = "debug".into();
+    }
+    (triple, profile)
+}
+
+/// Make the library cargo built for `package` (whichever of the platforms' names exists:
+/// `lib<name>.so`, `lib<name>.dylib`, `<name>.dll`) appear in `staged`: a hard link where the
+/// file system allows one (no 80 MB copy), a copy otherwise. Both work on every platform.
+fn stage_library(built: &Path, staged: &Path, package: &str) -> Result<(), String> {
+    let crate_name = package.replace('-', "_");
+    let candidates = [
+        format!("lib{crate_name}.so"),
+        format!("lib{crate_name}.dylib"),
+        format!("{crate_name}.dll"),
+    ];
+    let mut found = false;
+    for file in candidates {
+        let from = built.join(&file);
+        if !from.is_file() {
+            continue;
+        }
+        let to = staged.join(&file);
+        if std::fs::hard_link(&from, &to).is_err() {
+            std::fs::copy(&from, &to)
+                .map_err(|e| format!("copy {} -> {}: {e}", from.display(), to.display()))?;
+        }
+        found = true;
+    }
+    if found {
+        Ok(())
+    } else {
+        Err(format!(
+            "no built library of {package} in {}",
+            built.display()
+        ))
+    }
+}
+
+fn remove_if_exists(path: &Path) -> Result<(), String> {
+    let result = if path.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else if path.exists() {
+        std::fs::remove_file(path)
+    } else {
+        return Ok(());
+    };
+    result.map_err(|e| format!("remove {}: {e}", path.display()))
+}
+
+/// Replace `to` with `from` (file or bundle folder), renaming when both are on one file system.
+fn replace_by_move(from: &Path, to: &Path) -> Result<(), String> {
+    remove_if_exists(to)?;
+    if std::fs::rename(from, to).is_ok() {
+        return Ok(());
+    }
+    copy_recursively(from, to)?;
+    remove_if_exists(from)
+}
+
+/// Path, size and modification time of every file under `dir` (empty if `dir` does not exist),
+/// sorted: any write to the folder changes it.
+fn fingerprint(dir: &Path) -> Result<Vec<(PathBuf, u64, Option<std::time::SystemTime>)>, String> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        if !current.is_dir() {
+            continue;
+        }
+        for entry in
+            std::fs::read_dir(&current).map_err(|e| format!("{}: {e}", current.display()))?
+        {
+            let entry = entry.map_err(|e| e.to_string())?;
+            let meta = entry.metadata().map_err(|e| e.to_string())?;
+            if meta.is_dir() {
+                pending.push(entry.path());
+            } else {
+                files.push((entry.path(), meta.len(), meta.modified().ok()));
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Fail if `dir` no longer matches the fingerprint taken before (`cargo xtask test` must leave
+/// the user's release bundles alone); names what changed.
+fn check_unchanged(
+    dir: &Path,
+    before: &[(PathBuf, u64, Option<std::time::SystemTime>)],
+) -> Result<(), String> {
+    let after = fingerprint(dir)?;
+    if after == before {
+        return Ok(());
+    }
+    let changed: Vec<String> = after
+        .iter()
+        .filter(|f| !before.contains(f))
+        .chain(before.iter().filter(|f| !after.contains(f)))
+        .map(|(p, _, _)| p.display().to_string())
+        .collect();
+    Err(format!(
+        "cargo xtask test changed {} (it must only write {}): {}",
+        dir.display(),
+        test_bundle_dir().display(),
+        changed.join(", ")
+    ))
 }
 
 /// Build the release bundles, then run gel-bench (release) on them with the given arguments.
@@ -241,5 +399,58 @@ fn bench(args: &[String]) -> Result<(), String> {
         Ok(())
     } else {
         Err("bench failed".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_subdirs_follow_cargo() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            cargo_output_subdirs(&args(&["--features", "x"])),
+            (None, "debug".into())
+        );
+        assert_eq!(
+            cargo_output_subdirs(&args(&["--release", "--target", "x86_64-pc-windows-gnu"])),
+            (Some("x86_64-pc-windows-gnu".into()), "release".into())
+        );
+        assert_eq!(
+            cargo_output_subdirs(&args(&["--target=aarch64-apple-darwin", "--profile=dev"])),
+            (Some("aarch64-apple-darwin".into()), "debug".into())
+        );
+        assert_eq!(
+            cargo_output_subdirs(&args(&["--profile", "profiling"])),
+            (None, "profiling".into())
+        );
+    }
+
+    #[test]
+    fn fingerprint_sees_new_and_rewritten_files() {
+        let dir = std::env::temp_dir().join(format!("gel-xtask-fp-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            fingerprint(&dir).unwrap().is_empty(),
+            "missing folder = no files"
+        );
+        std::fs::create_dir_all(dir.join("A.vst3/Contents")).unwrap();
+        std::fs::write(dir.join("A.vst3/Contents/a.so"), b"release").unwrap();
+        let before = fingerprint(&dir).unwrap();
+        assert_eq!(before.len(), 1);
+        check_unchanged(&dir, &before).unwrap();
+
+        std::fs::write(dir.join("Probe.clap"), b"debug").unwrap();
+        let error = check_unchanged(&dir, &before).unwrap_err();
+        assert!(error.contains("Probe.clap"), "{error}");
+        std::fs::remove_file(dir.join("Probe.clap")).unwrap();
+        check_unchanged(&dir, &before).unwrap();
+
+        // Same name, different content (a debug build over a release one).
+        std::fs::write(dir.join("A.vst3/Contents/a.so"), b"debug build").unwrap();
+        let error = check_unchanged(&dir, &before).unwrap_err();
+        assert!(error.contains("a.so"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -102,6 +102,8 @@ pub struct GelCompressor {
     silence: SilenceTracker,
     /// Meters and history run only while the editor is open.
     editor_watch: EditorWatch,
+    /// Zeros, one block long: the key of an external sidechain the host left unconnected.
+    silent_key: Vec<f32>,
 }
 
 impl Default for GelCompressor {
@@ -119,6 +121,7 @@ impl Default for GelCompressor {
             display,
             silence: SilenceTracker::new(),
             editor_watch: EditorWatch::default(),
+            silent_key: Vec::new(),
         }
     }
 }
@@ -150,6 +153,7 @@ impl Plugin for GelCompressor {
         self.mono_input = gel_plugin::is_mono_input(audio_io_layout);
         let max_block = buffer_config.max_buffer_size as usize;
         self.compressor.prepare(self.sample_rate, max_block);
+        self.silent_key = vec![0.0; max_block];
         self.compressor.set_settings(&self.params.settings());
         self.compressor.reset();
         // Always tell the host at activation: it may have asked before the state was loaded.
@@ -191,11 +195,19 @@ impl Plugin for GelCompressor {
                 let key_channels = sidechain.as_slice();
                 bad_input |= guard::sanitize(key_channels);
                 match &*key_channels {
-                    [l, r, ..] if l.len() == num_samples => key = Some((&**l, &**r)),
-                    [m] if m.len() == num_samples => key = Some((&**m, &**m)),
+                    [l, r, ..] if l.len().min(r.len()) >= num_samples => {
+                        key = Some((&l[..num_samples], &r[..num_samples]))
+                    }
+                    [m] if m.len() >= num_samples => {
+                        key = Some((&m[..num_samples], &m[..num_samples]))
+                    }
                     _ => {}
                 }
             }
+            // No usable sidechain (the host left it unconnected): the key is silence, never the
+            // main input.
+            let silence = &self.silent_key[..num_samples.min(self.silent_key.len())];
+            key = key.or(Some((silence, silence)));
         }
         if bad_input {
             // A non-finite sample may already sit in the detector or the lookahead line.

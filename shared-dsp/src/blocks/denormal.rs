@@ -15,8 +15,32 @@
 //!
 //! The mode is per thread; the guard is therefore `!Send` and restores the
 //! exact previous register value when dropped.
+//!
+//! Where the mode is not set (a host thread without it, an architecture the
+//! guard does not cover), two cheap measures keep the DSP off denormals: input
+//! samples are flushed at the door ([`super::guard::sanitize`]), and recursive
+//! filters zero their states once per block when they have decayed below
+//! [`STATE_FLOOR`] ([`flush_state`]), so a tail never lingers for thousands of
+//! samples in the subnormal range.
 
 use std::marker::PhantomData;
+
+/// A feedback state below this magnitude (1e-20, −400 dBFS, 250 dB under a
+/// 24-bit converter's noise floor) is zeroed at the end of a block: inaudible,
+/// and still far above the subnormal range (below 2^-126 ≈ 1.2e-38) that a
+/// decaying state would otherwise enter.
+pub const STATE_FLOOR: f32 = 1e-20;
+
+/// Zeroes `state` when `|state| <` [`STATE_FLOOR`] (subnormals included).
+/// Compares the bit pattern as an integer (positive floats order like their
+/// bits), so a subnormal never reaches a floating-point unit here. Call once
+/// per block on a filter's states, not per sample.
+#[inline]
+pub fn flush_state(state: &mut f32) {
+    if state.to_bits() & 0x7fff_ffff < STATE_FLOOR.to_bits() {
+        *state = 0.0;
+    }
+}
 
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 mod imp {
@@ -159,6 +183,29 @@ impl Drop for DenormalGuard {
 mod tests {
     use super::*;
     use std::hint::black_box;
+
+    #[test]
+    fn flush_state_zeroes_only_below_the_floor() {
+        let below = f32::from_bits(STATE_FLOOR.to_bits() - 1);
+        for (x, flushed) in [
+            (STATE_FLOOR, false),
+            (-STATE_FLOOR, false),
+            (0.5, false),
+            (below, true),
+            (-below, true),
+            (1e-40, true),
+            (-f32::from_bits(1), true),
+            (-0.0, true),
+        ] {
+            let mut s = x;
+            flush_state(&mut s);
+            if flushed {
+                assert_eq!(s.to_bits(), 0, "{x:e} becomes +0.0");
+            } else {
+                assert_eq!(s, x, "{x:e} is kept");
+            }
+        }
+    }
 
     #[cfg(any(target_arch = "x86", target_arch = "x86_64", target_arch = "aarch64"))]
     #[test]

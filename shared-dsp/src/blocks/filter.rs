@@ -158,6 +158,15 @@ impl Svf {
         self.ic2 = 0.0;
     }
 
+    /// Zeroes integrator states that have decayed below
+    /// [`STATE_FLOOR`](super::denormal::STATE_FLOOR) (see
+    /// [`flush_state`](super::denormal::flush_state)); once per block.
+    #[inline]
+    pub fn flush_denormal_state(&mut self) {
+        super::denormal::flush_state(&mut self.ic1);
+        super::denormal::flush_state(&mut self.ic2);
+    }
+
     /// Processes one sample and returns every response.
     #[inline]
     pub fn process_sample(&mut self, x: f32) -> SvfOutputs {
@@ -330,6 +339,13 @@ impl LinkwitzRiley4Crossover {
         self.high2.reset();
     }
 
+    /// [`Svf::flush_denormal_state`] of every section; once per block.
+    pub fn flush_denormal_state(&mut self) {
+        self.first.flush_denormal_state();
+        self.low2.flush_denormal_state();
+        self.high2.flush_denormal_state();
+    }
+
     /// Splits one sample into `(low, high)`; both are −6.02 dB at `fc`.
     #[inline]
     pub fn process_sample(&mut self, x: f32) -> (f32, f32) {
@@ -358,6 +374,7 @@ impl LinkwitzRiley4Crossover {
             *l = a;
             *h = b;
         }
+        self.flush_denormal_state();
     }
 
     /// See [`lr4_tail_samples`].
@@ -431,6 +448,11 @@ impl AllpassSecondOrder {
         self.svf.reset();
     }
 
+    /// [`Svf::flush_denormal_state`]; once per block.
+    pub fn flush_denormal_state(&mut self) {
+        self.svf.flush_denormal_state();
+    }
+
     /// Processes one sample.
     #[inline]
     pub fn process_sample(&mut self, x: f32) -> f32 {
@@ -442,6 +464,7 @@ impl AllpassSecondOrder {
         for x in buf.iter_mut() {
             *x = self.svf.process_all(*x);
         }
+        self.svf.flush_denormal_state();
     }
 }
 
@@ -455,6 +478,81 @@ mod tests {
 
     fn impulse_response(mut f: impl FnMut(f32) -> f32) -> Vec<f32> {
         (0..N).map(|i| f(if i == 0 { 1.0 } else { 0.0 })).collect()
+    }
+
+    /// Blocks of 512: one of loud noise, then `blocks` of the input `quiet` gives per sample.
+    fn loud_then(blocks: usize, quiet: impl Fn(usize) -> f32) -> Vec<Vec<f32>> {
+        let mut rng = XorShift32(0x5eed);
+        let mut out = vec![(0..512)
+            .map(|_| 0.5 * rng.next_bipolar())
+            .collect::<Vec<f32>>()];
+        out.extend((0..blocks).map(|b| (0..512).map(|i| quiet(b * 512 + i)).collect()));
+        out
+    }
+
+    /// Without flush-to-zero (a test thread's default mode), denormal input leaves the states
+    /// at exactly 0 at the end of every block, and after silence the output is exactly 0
+    /// instead of a long stretch of denormals.
+    #[test]
+    fn states_end_blocks_at_zero_without_flush_to_zero() {
+        assert!(
+            !crate::DenormalGuard::is_flushing(),
+            "the test needs the default FP mode"
+        );
+        let mut crossover = LinkwitzRiley4Crossover::new();
+        crossover.prepare(FS, 512);
+        crossover.set_frequency(120.0);
+        let mut allpass = AllpassSecondOrder::new();
+        allpass.prepare(FS, 512);
+        allpass.set_frequency(120.0);
+        let states = |x: &LinkwitzRiley4Crossover, a: &AllpassSecondOrder| {
+            [&x.first, &x.low2, &x.high2, &a.svf]
+                .iter()
+                .flat_map(|f| [f.ic1, f.ic2])
+                .collect::<Vec<f32>>()
+        };
+
+        // Denormal noise right after loud input: the ring-out is far above the floor at first;
+        // once it is below, each block ends with the states at exactly 0.
+        let denormal = |i: usize| (i % 7) as f32 * 3e-40 - 9e-40;
+        let (mut low, mut high) = (vec![0.0; 512], vec![0.0; 512]);
+        let mut zero_blocks = 0;
+        for block in loud_then(400, denormal) {
+            crossover.process_block(&block, &mut low, &mut high);
+            let mut buf = block.clone();
+            allpass.process_block(&mut buf);
+            let s = states(&crossover, &allpass);
+            assert!(s.iter().all(|x| !x.is_subnormal()), "{s:?}");
+            zero_blocks += s.iter().all(|x| x.to_bits() == 0) as usize;
+        }
+        assert!(
+            zero_blocks > 300,
+            "states at exactly 0 after {zero_blocks} of 400 blocks"
+        );
+
+        // Silence after loud input: the tail reaches exact zeros, never a denormal.
+        crossover.reset();
+        allpass.reset();
+        let mut first_zero_block = None;
+        for (b, block) in loud_then(400, |_| 0.0).into_iter().enumerate() {
+            crossover.process_block(&block, &mut low, &mut high);
+            let mut buf = block.clone();
+            allpass.process_block(&mut buf);
+            for y in low.iter().chain(&high).chain(&buf) {
+                assert!(!y.is_subnormal(), "block {b}: a denormal output {y:e}");
+            }
+            if low
+                .iter()
+                .chain(&high)
+                .chain(&buf)
+                .all(|y| y.to_bits() == 0)
+            {
+                first_zero_block.get_or_insert(b);
+            }
+        }
+        let first = first_zero_block.expect("the tail never reached exact zeros");
+        // The LR4 at 120 Hz needs about 0.1 s to fall 400 dB: ten blocks, not hundreds.
+        assert!(first < 40, "exact zeros only from block {first}");
     }
 
     /// Expected digital Butterworth HP² magnitude (dB) at f for cutoff fc:

@@ -6,26 +6,49 @@
 //! * plugin input that is NaN or ±Inf becomes silence (0.0) for that sample;
 //! * [`sanitize`] reports it so the plugin can `reset()` its DSP state (a
 //!   non-finite value may already sit inside a filter from an earlier block);
+//! * denormal (subnormal, below 2^-126 ≈ 1.2e-38, −758 dBFS) input becomes 0.0
+//!   too, silently: a fading track or another plugin's tail hands the host's
+//!   denormals on, and each one would cost 10–100× per operation on x86
+//!   without flush-to-zero (see [`super::denormal`]); the plugins run with it,
+//!   this keeps the DSP fast where it is not;
 //! * [`clamp_output`] is the last line of defence: output is always finite and
 //!   within ±limit.
 
-/// Replaces every NaN/±Inf sample with 0.0. Returns true if any was found.
+/// The exponent field of an `f32`: all zeros for ±0 and subnormals, all ones
+/// for ±Inf and NaN (IEEE 754-2008 §3.4).
+const EXPONENT_BITS: u32 = 0x7f80_0000;
+const SIGN_BIT: u32 = 0x8000_0000;
+
+/// Replaces every NaN/±Inf sample with 0.0 and every subnormal with a zero of
+/// its sign. Returns true
+/// if a non-finite sample was found (a subnormal needs no reset: it is
+/// inaudible, far below any filter's precision).
 ///
-/// The scan is a branch-free OR-reduction the compiler vectorises; the
-/// rewrite pass only runs when something was found.
+/// The test looks at the exponent bits only, so a subnormal never enters an
+/// arithmetic unit here (which would be the very slowdown this avoids). One
+/// branch-free pass the compiler vectorises (mask, select, store, OR-reduce)
+/// costs the same whether or not anything is replaced, so denormal input is
+/// no slower than normal input here.
 pub fn sanitize(channels: &mut [&mut [f32]]) -> bool {
-    let mut found = false;
+    let mut non_finite = 0u32;
     for ch in channels.iter_mut() {
-        if has_non_finite(ch) {
-            found = true;
-            for x in ch.iter_mut() {
-                if !x.is_finite() {
-                    *x = 0.0;
-                }
-            }
+        for x in ch.iter_mut() {
+            let bits = x.to_bits();
+            let exponent = bits & EXPONENT_BITS;
+            non_finite |= (exponent == EXPONENT_BITS) as u32;
+            // Exponent 0 is ±0 or a subnormal: a zero of the same sign (as flush-to-zero does;
+            // ±0 stays bit-exact).
+            let cleaned = if exponent == EXPONENT_BITS {
+                0
+            } else if exponent == 0 {
+                bits & SIGN_BIT
+            } else {
+                bits
+            };
+            *x = f32::from_bits(cleaned);
         }
     }
-    found
+    non_finite != 0
 }
 
 /// True if any sample is NaN or ±Inf.
@@ -102,17 +125,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sanitize_replaces_only_non_finite() {
+    fn sanitize_replaces_non_finite_and_subnormal() {
         let mut a = [1.0, f32::NAN, -2.0, f32::INFINITY];
         let mut b = [f32::NEG_INFINITY, 0.5, 1e-40, -0.0];
         assert!(sanitize(&mut [&mut a, &mut b]));
         assert_eq!(a, [1.0, 0.0, -2.0, 0.0]);
         assert_eq!(b[0], 0.0);
         assert_eq!(b[1], 0.5);
-        assert_eq!(b[2], 1e-40);
+        assert_eq!(b[2].to_bits(), 0, "a subnormal becomes +0.0");
         let mut c = [0.1, 0.2];
         assert!(!sanitize(&mut [&mut c]));
         assert_eq!(c, [0.1, 0.2]);
+    }
+
+    #[test]
+    fn subnormals_become_zero_without_a_reset() {
+        let smallest_normal = f32::MIN_POSITIVE;
+        let largest_subnormal = f32::from_bits(smallest_normal.to_bits() - 1);
+        let smallest_subnormal = f32::from_bits(1);
+        assert!(largest_subnormal.is_subnormal() && smallest_subnormal.is_subnormal());
+        let mut a = [
+            smallest_normal,
+            largest_subnormal,
+            -smallest_subnormal,
+            -smallest_normal,
+            0.25,
+            -0.0,
+        ];
+        assert!(
+            !sanitize(&mut [&mut a]),
+            "only non-finite input asks for a reset"
+        );
+        let bits: Vec<u32> = a.iter().map(|x| x.to_bits()).collect();
+        let expected = [smallest_normal, 0.0, -0.0, -smallest_normal, 0.25, -0.0];
+        assert_eq!(
+            bits,
+            expected.map(f32::to_bits),
+            "signed zeros, normals bit-exact"
+        );
+        // Denormal noise, as a host hands on a fading track: all of it silence.
+        let mut noise: Vec<f32> = (1..=64).map(|i| i as f32 * 1e-40).collect();
+        assert!(!sanitize(&mut [&mut noise]));
+        assert!(noise.iter().all(|x| x.to_bits() == 0));
     }
 
     #[test]

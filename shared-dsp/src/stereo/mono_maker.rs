@@ -103,6 +103,9 @@ impl MonoMaker {
             *l = mid + side;
             *r = mid - side;
         }
+        // Without flush-to-zero the crossover's ring-out would end in denormals.
+        self.mid_allpass.flush_denormal_state();
+        self.side_split.flush_denormal_state();
     }
 
     /// Samples for the impulse response to decay by 120 dB with the
@@ -154,6 +157,32 @@ mod tests {
         m.prepare(FS, 512);
         m.set_frequency(fc);
         m
+    }
+
+    /// The mono-maker's ring-out ends in exact zeros, not denormals, without flush-to-zero.
+    #[test]
+    fn tail_ends_in_zeros_without_flush_to_zero() {
+        assert!(
+            !crate::DenormalGuard::is_flushing(),
+            "the test needs the default FP mode"
+        );
+        let mut m = maker(120.0);
+        let mut rng = XorShift32(77);
+        let mut l: Vec<f32> = (0..512).map(|_| 0.5 * rng.next_bipolar()).collect();
+        let mut r: Vec<f32> = (0..512).map(|_| 0.5 * rng.next_bipolar()).collect();
+        m.process(&mut l, &mut r);
+        let mut zero_from = None;
+        for b in 0..200 {
+            let (mut l, mut r) = (vec![0.0f32; 512], vec![0.0f32; 512]);
+            m.process(&mut l, &mut r);
+            assert!(l.iter().chain(&r).all(|x| !x.is_subnormal()), "block {b}");
+            if l.iter().chain(&r).all(|x| x.to_bits() == 0) {
+                zero_from.get_or_insert(b);
+            } else {
+                assert!(zero_from.is_none(), "block {b}: sound again after zeros");
+            }
+        }
+        assert!(zero_from.expect("never silent") < 40);
     }
 
     #[test]
