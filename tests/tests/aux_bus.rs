@@ -299,28 +299,9 @@ both_formats!(disconnected_sidechain_is_silence);
 
 // nice-plug 0.4.2's wrappers read an aux entry past the count the host passed (CLAP
 // `aux_input_idx > audio_inputs_count`, VST3 `> numOutputs`, both off by one) and log a debug
-// assertion on every block whose aux port has no buffers. They pass once the vendored nice-plug
-// carries the aux-bus patch (vendor/README.md); then drop the `ignore`s.
-macro_rules! both_formats_after_patch {
-    ($($check:ident),+ $(,)?) => {
-        pastey::paste! {
-            $(
-                #[test]
-                #[ignore = "needs the vendored nice-plug aux-bus patch"]
-                fn [<aux_bus_clap_ $check>]() {
-                    $check(Format::Clap);
-                }
-                #[test]
-                #[ignore = "needs the vendored nice-plug aux-bus patch"]
-                fn [<aux_bus_vst3_ $check>]() {
-                    $check(Format::Vst3);
-                }
-            )+
-        }
-    };
-}
-
-both_formats_after_patch!(
+// assertion on every block whose aux port has no buffers; the vendored nice-plug fixes both
+// (vendor/README.md, "Unconnected aux buses").
+both_formats!(
     omitted_sidechain_is_silence,
     disconnected_sidechain_logs_nothing,
     omitted_sidechain_logs_nothing,

@@ -276,13 +276,11 @@ impl BufferManager {
         {
             // Since these buffers are backed by our own storage, we can fill them with zeroes if
             // the pointers are missing for whatever reason that might be
-            crate::nice_debug_assert!(input_channel_pointers.is_some());
+            // [Gel patch] no debug assertions here: a host may legitimately leave an aux bus
+            // unconnected (deactivated bus, or fewer buses passed), and an assertion logged once
+            // per block from the audio thread. Missing channels read as silence.
             match input_channel_pointers {
                 Some(input_channel_pointers) => {
-                    crate::nice_debug_assert_eq!(
-                        input_channel_pointers.num_channels,
-                        input_storage.len()
-                    );
                     for (channel_idx, channel) in input_storage
                         .iter_mut()
                         .enumerate()
@@ -307,11 +305,16 @@ impl BufferManager {
                         .iter_mut()
                         .skip(input_channel_pointers.num_channels)
                     {
+                        // [Gel patch] resize (within the preallocated capacity) so the slice
+                        // has the block's length, as the connected channels do.
+                        channel.resize(num_samples, 0.0);
                         channel.fill(0.0);
                     }
                 }
                 None => {
                     for channel in input_storage.iter_mut() {
+                        // [Gel patch] as above.
+                        channel.resize(num_samples, 0.0);
                         channel.fill(0.0);
                     }
                 }

@@ -1468,7 +1468,9 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                                     .enumerate()
                                 {
                                     let aux_input_idx = aux_input_no + aux_input_start_idx;
-                                    if aux_input_idx > data.numOutputs as usize {
+                                    // [Gel patch] inputs are counted by numInputs, and index == count is
+                                    // one past the host's array.
+                                    if aux_input_idx >= data.numInputs.max(0) as usize {
                                         break;
                                     }
 
@@ -1492,7 +1494,8 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                                     .enumerate()
                                 {
                                     let aux_output_idx = aux_output_no + aux_output_start_idx;
-                                    if aux_output_idx > data.numOutputs as usize {
+                                    // [Gel patch] index == count is one past the host's array.
+                                    if aux_output_idx >= data.numOutputs.max(0) as usize {
                                         break;
                                     }
 
