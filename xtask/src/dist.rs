@@ -2,8 +2,9 @@
 //!
 //! `target/dist/gel-<version>-linux-x86_64.tar.gz` and `gel-<version>-windows-x86_64.zip`, each
 //! with one top folder holding `CLAP/` and `VST3/` (the release bundles of every plugin, laid out
-//! as they are copied into the system's CLAP and VST3 folders), `README.md` and `LICENSE`. Gel has
-//! no factory preset files (its defaults live in the parameters), so there are none to pack.
+//! as they are copied into the system's CLAP and VST3 folders), `README.md`, `LICENSE` and
+//! `presets/` (the factory presets as files: they are compiled into the plugins too, the files
+//! are there to read, share or import elsewhere).
 //! Entries carry the commit's time (or `$SOURCE_DATE_EPOCH`), so the same commit gives the same
 //! file list, modes and times.
 
@@ -103,7 +104,8 @@ fn files_below(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) -> Re
 }
 
 /// The archive's files: each plugin's `CLAP/<name>.clap` and `VST3/<name>.vst3/...` from
-/// `bundle_dir`, then README.md and LICENSE from `docs_dir`.
+/// `bundle_dir`, then README.md, LICENSE and the factory presets (`presets/`, when that
+/// folder exists) from `docs_dir`.
 fn contents(bundle_dir: &Path, names: &[String], docs_dir: &Path) -> Result<Vec<Entry>, String> {
     let mut entries = Vec::new();
     for name in names {
@@ -143,6 +145,17 @@ fn contents(bundle_dir: &Path, names: &[String], docs_dir: &Path) -> Result<Vec<
             source: docs_dir.join(doc),
             executable: false,
         });
+    }
+    let presets = docs_dir.join("presets");
+    if presets.is_dir() {
+        let mut files = Vec::new();
+        files_below(&presets, "presets", &mut files)?;
+        files.sort();
+        entries.extend(files.into_iter().map(|(name, source)| Entry {
+            name,
+            source,
+            executable: false,
+        }));
     }
     Ok(entries)
 }
