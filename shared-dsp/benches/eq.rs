@@ -15,20 +15,14 @@ use gel_dsp::eq::{
 const N: usize = 1000;
 const RATE: f32 = 48_000.0;
 
+mod common;
+
 fn main() {
     divan::main();
 }
 
 fn noise(seed: u32) -> Vec<f32> {
-    let mut s = seed.max(1);
-    (0..N)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            (s as f32 / u32::MAX as f32 - 0.5) * 0.5
-        })
-        .collect()
+    common::noise(seed, N)
 }
 
 fn mk(kind: BandType, freq_hz: f32, gain_db: f32, q: f32, slope: CutSlope) -> EqBand {

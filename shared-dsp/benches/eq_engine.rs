@@ -26,20 +26,14 @@ const BLOCK: usize = 512;
 const FRAMES: usize = 8 * BLOCK;
 const SUB_BLOCK: usize = gel_dsp::eq::engine::SUB_BLOCK;
 
+mod common;
+
 fn main() {
     divan::main();
 }
 
 fn noise(seed: u32) -> Vec<f32> {
-    let mut s = seed.max(1);
-    (0..FRAMES)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            (s as f32 / u32::MAX as f32 - 0.5) * 0.5
-        })
-        .collect()
+    common::noise(seed, FRAMES)
 }
 
 fn mk(kind: BandType, freq_hz: f32, gain_db: f32, q: f32) -> EqBand {

@@ -17,6 +17,8 @@ const RATE: f32 = 48_000.0;
 const BLOCK: usize = 512;
 const SECONDS: usize = 60;
 
+mod common;
+
 fn main() {
     divan::main();
 }
@@ -56,15 +58,7 @@ fn peer_row(side_band: bool) -> EqSectionBank {
 }
 
 fn noise(seed: u32) -> Vec<f32> {
-    let mut s = seed.max(1);
-    (0..BLOCK)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            (s as f32 / u32::MAX as f32 - 0.5) * 0.5
-        })
-        .collect()
+    common::noise(seed, BLOCK)
 }
 
 fn run_60s(b: Bencher, bank: Option<EqSectionBank>) {
