@@ -224,16 +224,10 @@ mod tests {
         e
     }
 
+    /// `n` samples of noise at ±0.25 from the unit tests' shared generator.
     fn noise(n: usize, seed: u32) -> Vec<f32> {
-        let mut s = seed;
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                (s as f32 / u32::MAX as f32 - 0.5) * 0.5
-            })
-            .collect()
+        let mut rng = crate::test_util::XorShift32(seed);
+        (0..n).map(|_| 0.25 * rng.next_bipolar()).collect()
     }
 
     #[test]
