@@ -783,6 +783,7 @@ impl SvfTwoStep {
 
 /// Per-lane coefficients of [`SvfTwoStep`] for the four skewed lanes (high-pass left, right,
 /// low-pass left, right).
+#[derive(Debug, Clone)]
 struct SkewedCoefficients {
     m11: [f32; 4],
     m12: [f32; 4],
@@ -1019,6 +1020,39 @@ unsafe fn skewed_pairs_scalar(
     [high(y0b), high(y1b), high(y0a), high(y1a)]
 }
 
+/// The two-step coefficients [`highpass_then_lowpass_stereo_cached_into`] derives from the four
+/// filters' [`SvfCoefficients`] (a few dozen f64 operations per filter), kept between calls and
+/// derived again only when a filter's coefficients change, so a caller that runs the chain in
+/// short chunks does not pay for them per chunk. The samples are the same as without it.
+#[derive(Debug, Clone, Default)]
+pub struct ChainCoefficientCache {
+    entry: Option<([SvfCoefficients; 4], SkewedCoefficients)>,
+}
+
+impl ChainCoefficientCache {
+    /// An empty cache (the first call fills it).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn get(&mut self, filters: [&Svf; 4]) -> &SkewedCoefficients {
+        let key = filters.map(|f| f.c);
+        if !matches!(&self.entry, Some((k, _)) if *k == key) {
+            let k = SkewedCoefficients::new([
+                SvfTwoStep::new(&key[0], true),
+                SvfTwoStep::new(&key[1], true),
+                SvfTwoStep::new(&key[2], false),
+                SvfTwoStep::new(&key[3], false),
+            ]);
+            self.entry = Some((key, k));
+        }
+        match &self.entry {
+            Some((_, k)) => k,
+            None => unreachable!("filled above"),
+        }
+    }
+}
+
 /// A high-pass followed by a low-pass on both channels of a stereo signal, in place: the same
 /// filters as `lowpass[c].process_low(highpass[c].process_high(x))` per sample (equal up to
 /// float rounding), computed as four lanes of one SIMD step per *pair* of samples in the
@@ -1036,8 +1070,9 @@ pub fn highpass_then_lowpass_stereo(
 ) {
     let n = left.len().min(right.len());
     let (l, r) = (left.as_mut_ptr(), right.as_mut_ptr());
+    let cache = &mut ChainCoefficientCache::new();
     // SAFETY: both buffers hold `n` samples; each output is its own input.
-    unsafe { chain_raw(simd, highpass, lowpass, (l, r), (l, r), n) }
+    unsafe { chain_raw(simd, highpass, lowpass, cache, (l, r), (l, r), n) }
 }
 
 /// [`highpass_then_lowpass_stereo`] from `in_*` into `out_*` (saves a copy when the input must
@@ -1049,6 +1084,27 @@ pub fn highpass_then_lowpass_stereo_into(
     (in_l, in_r): (&[f32], &[f32]),
     (out_l, out_r): (&mut [f32], &mut [f32]),
 ) {
+    let cache = &mut ChainCoefficientCache::new();
+    highpass_then_lowpass_stereo_cached_into(
+        simd,
+        highpass,
+        lowpass,
+        cache,
+        (in_l, in_r),
+        (out_l, out_r),
+    );
+}
+
+/// [`highpass_then_lowpass_stereo_into`] with the derived coefficients kept in `cache` between
+/// calls (see [`ChainCoefficientCache`]; one cache per pair of filter pairs).
+pub fn highpass_then_lowpass_stereo_cached_into(
+    simd: Simd,
+    highpass: &mut [Svf; 2],
+    lowpass: &mut [Svf; 2],
+    cache: &mut ChainCoefficientCache,
+    (in_l, in_r): (&[f32], &[f32]),
+    (out_l, out_r): (&mut [f32], &mut [f32]),
+) {
     let n = in_l.len().min(in_r.len()).min(out_l.len()).min(out_r.len());
     // SAFETY: all four hold `n` samples; `&mut` outputs cannot overlap the `&` inputs.
     unsafe {
@@ -1056,6 +1112,7 @@ pub fn highpass_then_lowpass_stereo_into(
             simd,
             highpass,
             lowpass,
+            cache,
             (in_l.as_ptr(), in_r.as_ptr()),
             (out_l.as_mut_ptr(), out_r.as_mut_ptr()),
             n,
@@ -1069,6 +1126,7 @@ unsafe fn chain_raw(
     simd: Simd,
     highpass: &mut [Svf; 2],
     lowpass: &mut [Svf; 2],
+    cache: &mut ChainCoefficientCache,
     (in_l, in_r): (*const f32, *const f32),
     (out_l, out_r): (*mut f32, *mut f32),
     n: usize,
@@ -1084,17 +1142,12 @@ unsafe fn chain_raw(
             *h = [hl.process_high(*in_l.add(i)), hr.process_high(*in_r.add(i))];
         }
         let filters = [&*hl, &*hr, &*ll, &*lr];
-        let k = SkewedCoefficients::new([
-            SvfTwoStep::new(&hl.c, true),
-            SvfTwoStep::new(&hr.c, true),
-            SvfTwoStep::new(&ll.c, false),
-            SvfTwoStep::new(&lr.c, false),
-        ]);
+        let k = cache.get(filters);
         let mut ic1 = filters.map(|f| f.ic1);
         let mut ic2 = filters.map(|f| f.ic2);
         hp = skewed_pairs(
             simd,
-            &k,
+            k,
             &mut ic1,
             &mut ic2,
             hp,
@@ -1212,6 +1265,48 @@ mod skewed_chain_tests {
                     got.1
                 );
             }
+        }
+    }
+
+    /// The cached coefficients give the same samples as the ones derived per call, bit for
+    /// bit, also when a filter's cutoff changes between calls (the cache must notice).
+    #[test]
+    fn cached_coefficients_give_the_same_samples() {
+        let fs = 48_000.0;
+        let simd = Simd::current();
+        let mut fresh = filters(fs);
+        let mut cached = fresh.clone();
+        let mut cache = ChainCoefficientCache::new();
+        let mut noise = noise_source(3);
+        for (n, block) in [256usize, 256, 100, 256, 37, 256].into_iter().enumerate() {
+            if n == 2 || n == 4 {
+                let hz = 300.0 + 500.0 * n as f32;
+                for f in [&mut fresh, &mut cached] {
+                    f.0[1].set(hz, 0.707, fs);
+                    f.1[0].set(4.0 * hz, 0.707, fs);
+                }
+            }
+            let l: Vec<f32> = (0..block).map(|_| noise()).collect();
+            let r: Vec<f32> = (0..block).map(|_| noise()).collect();
+            let (mut al, mut ar) = (vec![0.0; block], vec![0.0; block]);
+            let (mut bl, mut br) = (vec![0.0; block], vec![0.0; block]);
+            highpass_then_lowpass_stereo_into(
+                simd,
+                &mut fresh.0,
+                &mut fresh.1,
+                (&l, &r),
+                (&mut al, &mut ar),
+            );
+            highpass_then_lowpass_stereo_cached_into(
+                simd,
+                &mut cached.0,
+                &mut cached.1,
+                &mut cache,
+                (&l, &r),
+                (&mut bl, &mut br),
+            );
+            assert!(al.iter().any(|v| v.abs() > 0.01));
+            assert_eq!((al, ar), (bl, br), "block {n}");
         }
     }
 

@@ -50,7 +50,7 @@
 //! `g`, and `⌈ln(QUIET_LEVEL)/ln g⌉` passes bring a full-scale echo to −160 dB.
 
 use crate::blocks::delay_line::{DelayLine, MIN_DELAY};
-use crate::blocks::filter::{Svf, SvfCoefficients};
+use crate::blocks::filter::{ChainCoefficientCache, Svf, SvfCoefficients};
 use crate::blocks::smoothing::{LinearRamp, Matrix2, RampedMatrix2};
 use crate::delay::modulation::{WowFlutter, FLUTTER_MAX_MS, WOW_MAX_MS};
 use crate::delay::saturator;
@@ -342,6 +342,8 @@ pub struct EchoEngine {
     xin: [[f32; CHUNK]; 2],
     fb: [[f32; CHUNK]; 2],
     offset: [f32; CHUNK],
+    /// The loop filters' two-step coefficients, derived again only when a cutoff moves.
+    chain_cache: ChainCoefficientCache,
     /// Kernel choice (see [`crate::simd`]), fixed at creation.
     simd: Simd,
     /// Tests turn the fused pass off to check it against the stage-by-stage path.
@@ -380,6 +382,7 @@ impl EchoEngine {
             xin: [[0.0; CHUNK]; 2],
             fb: [[0.0; CHUNK]; 2],
             offset: [0.0; CHUNK],
+            chain_cache: ChainCoefficientCache::new(),
             simd: Simd::current(),
             #[cfg(test)]
             fused_pass: true,
@@ -608,12 +611,8 @@ impl EchoEngine {
             let len = self.chunk_limit().min(n - start);
             let end = start + len;
             self.process_chunk(&in_l[start..end], &in_r[start..end]);
-            for (o, y) in out_l[start..end].iter_mut().zip(&self.y[0][..len]) {
-                *o = saturator::limit(*y);
-            }
-            for (o, y) in out_r[start..end].iter_mut().zip(&self.y[1][..len]) {
-                *o = saturator::limit(*y);
-            }
+            limit_into(&mut out_l[start..end], &self.y[0][..len]);
+            limit_into(&mut out_r[start..end], &self.y[1][..len]);
             start = end;
         }
     }
@@ -696,10 +695,11 @@ impl EchoEngine {
             // Both filters, both channels as four SIMD lanes, the low-passes skewed behind the
             // high-passes (one dependency chain instead of four), straight from `y` to `fb`.
             let ([yl, yr], [fl, fr]) = (&self.y, &mut self.fb);
-            crate::blocks::filter::highpass_then_lowpass_stereo_into(
+            crate::blocks::filter::highpass_then_lowpass_stereo_cached_into(
                 self.simd,
                 &mut self.low_cut.svf,
                 &mut self.high_cut.svf,
+                &mut self.chain_cache,
                 (&yl[..len], &yr[..len]),
                 (&mut fl[..len], &mut fr[..len]),
             );
@@ -719,8 +719,13 @@ impl EchoEngine {
             for (c, (head, wrapped)) in self.line.next_segments(len).into_iter().enumerate() {
                 let (x, f) = (&inputs[c][..len], &fb[c][..len]);
                 let first = head.len();
-                peak = fused_write(head, &x[..first], &f[..first], g, d, peak);
-                peak = fused_write(wrapped, &x[first..], &f[first..], g, d, peak);
+                if fused_is_linear(x, f, g, d) {
+                    peak = fused_write::<true>(head, &x[..first], &f[..first], g, d, peak);
+                    peak = fused_write::<true>(wrapped, &x[first..], &f[first..], g, d, peak);
+                } else {
+                    peak = fused_write::<false>(head, &x[..first], &f[..first], g, d, peak);
+                    peak = fused_write::<false>(wrapped, &x[first..], &f[first..], g, d, peak);
+                }
             }
             self.line.advance(len);
             self.update_quiet(peak, len);
@@ -782,20 +787,71 @@ impl EchoEngine {
     }
 }
 
-/// `w = L(x + S_d(g·f))` (drive `d`) into `out`; returns `max(peak, max |w|)`.
+/// `w = L(x + S_d(g·f))` (drive `d`) into `out`; returns `max(peak, max |w|)`. With
+/// `LINEAR` the caller has checked ([`fused_is_linear`]) that neither the saturator nor the
+/// limiter leaves its linear range in this chunk, where both are exactly the identity, so
+/// `w = x + g·f` (the same arithmetic, the same samples) without the two divisions.
 #[inline(always)]
-fn fused_write(out: &mut [f32], x: &[f32], f: &[f32], g: f32, d: f32, peak: f32) -> f32 {
+fn fused_write<const LINEAR: bool>(
+    out: &mut [f32],
+    x: &[f32],
+    f: &[f32],
+    g: f32,
+    d: f32,
+    peak: f32,
+) -> f32 {
     if d == 1.0 {
         for ((w, x), f) in out.iter_mut().zip(x).zip(f) {
-            *w = saturator::limit(*x + saturator::soft_clip(*f * g));
+            *w = if LINEAR {
+                *x + *f * g
+            } else {
+                saturator::limit(*x + saturator::soft_clip(*f * g))
+            };
         }
     } else {
         let inv_d = 1.0 / d;
         for ((w, x), f) in out.iter_mut().zip(x).zip(f) {
-            *w = saturator::limit(*x + saturator::soft_clip(*f * g * d) * inv_d);
+            *w = if LINEAR {
+                *x + (*f * g * d) * inv_d
+            } else {
+                saturator::limit(*x + saturator::soft_clip(*f * g * d) * inv_d)
+            };
         }
     }
     peak_abs(out, peak)
+}
+
+/// True when, for every sample of the chunk, `S_d(g·f)` and the limiter `L` of
+/// [`fused_write`] stay at or below their knees, where each is exactly the identity
+/// (`S(x) = x` for `|x| ≤ T`: the `copysign` of `|x|` gives `x` back bit for bit). Bounds
+/// from the chunk's peaks: IEEE rounding is monotonic, so `|x| ≤ P` gives
+/// `|fl(x·g)| ≤ fl(P·g)` for `g ≥ 0` and `|fl(a + b)| ≤ fl(P_a + P_b)`, and the bounds below
+/// follow the very operations [`fused_write`] does. A per-chunk test, no per-sample branch.
+#[inline(always)]
+fn fused_is_linear(x: &[f32], f: &[f32], g: f32, d: f32) -> bool {
+    let (px, pf) = (peak_abs(x, 0.0), peak_abs(f, 0.0));
+    let (driven, s) = if d == 1.0 {
+        let u = pf * g;
+        (u, u)
+    } else {
+        let u = pf * g * d;
+        (u, u * (1.0 / d))
+    };
+    driven <= saturator::KNEE && px + s <= saturator::LIMIT_KNEE
+}
+
+/// `out = L(y)` (the wet output's limiter). When the chunk's peak is at or below the
+/// limiter's knee, `L` is exactly the identity there (see [`fused_is_linear`]) and this is
+/// a copy; the test is one per chunk.
+#[inline(always)]
+fn limit_into(out: &mut [f32], y: &[f32]) {
+    if peak_abs(y, 0.0) <= saturator::LIMIT_KNEE {
+        out.copy_from_slice(y);
+    } else {
+        for (o, y) in out.iter_mut().zip(y) {
+            *o = saturator::limit(*y);
+        }
+    }
 }
 
 /// Not ramping and exactly the identity (its `process` leaves the samples untouched).
@@ -807,15 +863,19 @@ fn is_static_identity(m: &RampedMatrix2) -> bool {
 /// `fold` since `max` is order-independent).
 #[inline(always)]
 fn peak_abs(x: &[f32], init: f32) -> f32 {
+    // `if a > m { a } else { m }` is one `maxps` (`f32::max` adds a NaN blend): the same
+    // result, since a NaN sample compares false and leaves the running maximum, as
+    // `f32::max` does, and the running maxima start finite.
+    let max = |m: f32, a: f32| if a > m { a } else { m };
     let mut m = [init; 8];
     let mut chunks = x.chunks_exact(8);
     for c in &mut chunks {
         for (m, v) in m.iter_mut().zip(c) {
-            *m = m.max(v.abs());
+            *m = max(*m, v.abs());
         }
     }
-    let tail = chunks.remainder().iter().fold(init, |m, v| m.max(v.abs()));
-    m.iter().fold(tail, |a, b| a.max(*b))
+    let tail = chunks.remainder().iter().fold(init, |m, v| max(m, v.abs()));
+    m.iter().fold(tail, |a, b| max(a, *b))
 }
 
 #[cfg(test)]

@@ -441,9 +441,7 @@ impl EqSectionBank {
             return;
         }
         let work = &mut self.work[..n];
-        for ((w, l), r) in work.iter_mut().zip(left.iter()).zip(right.iter()) {
-            *w = [*l as f64, *r as f64];
-        }
+        to_lanes(self.kernel, left, right, work);
         let pending = &mut self.pending;
         Self::process_domain(self.kernel, &mut self.bands, pending, work, false);
         if any_ms {
@@ -455,9 +453,140 @@ impl EqSectionBank {
                 *w = [w[0] + w[1], w[0] - w[1]];
             }
         }
-        for ((w, l), r) in work.iter().zip(left.iter_mut()).zip(right.iter_mut()) {
-            *l = w[0] as f32;
-            *r = w[1] as f32;
+        from_lanes(self.kernel, work, left, right);
+    }
+}
+
+/// `work[i] = [left[i], right[i]]` in `f64` (exact). With the AVX2 kernel four frames per
+/// step: two 128-bit interleaves and two widening conversions instead of four scalar ones.
+fn to_lanes(kernel: Kernel, left: &[f32], right: &[f32], work: &mut [Lanes]) {
+    let n = work.len().min(left.len()).min(right.len());
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    if kernel == Kernel::Avx2Fma {
+        // SAFETY: the bank holds `Kernel::Avx2Fma` only after `Kernel::supported` checked
+        // that the CPU has AVX2 (and FMA).
+        done = unsafe { avx_lanes::to_lanes(&left[..n], &right[..n], &mut work[..n]) };
+    }
+    let _ = kernel;
+    for ((w, l), r) in work[done..n]
+        .iter_mut()
+        .zip(&left[done..n])
+        .zip(&right[done..n])
+    {
+        *w = [*l as f64, *r as f64];
+    }
+}
+
+/// `left[i], right[i] = work[i]` rounded to `f32` (round to nearest, as `as f32`: the AVX
+/// conversion is the same IEEE operation under the same MXCSR, so the same samples).
+fn from_lanes(kernel: Kernel, work: &[Lanes], left: &mut [f32], right: &mut [f32]) {
+    let n = work.len().min(left.len()).min(right.len());
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    if kernel == Kernel::Avx2Fma {
+        // SAFETY: as in `to_lanes`.
+        done = unsafe { avx_lanes::from_lanes(&work[..n], &mut left[..n], &mut right[..n]) };
+    }
+    let _ = kernel;
+    for ((w, l), r) in work[done..n]
+        .iter()
+        .zip(&mut left[done..n])
+        .zip(&mut right[done..n])
+    {
+        *l = w[0] as f32;
+        *r = w[1] as f32;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx_lanes {
+    use super::Lanes;
+    use std::arch::x86_64::*;
+
+    /// Frames `0..4⌊n/4⌋` of [`super::to_lanes`]; returns how many it did. All three slices
+    /// have the same length `n`.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn to_lanes(left: &[f32], right: &[f32], work: &mut [Lanes]) -> usize {
+        let n = work.len() / 4 * 4;
+        let w = work.as_mut_ptr() as *mut f64;
+        for i in (0..n).step_by(4) {
+            // SAFETY: i + 4 ≤ n ≤ each length; `Lanes` is `[f64; 2]`, so frame i starts at
+            // f64 index 2i (unaligned loads and stores).
+            unsafe {
+                let l = _mm_loadu_ps(left.as_ptr().add(i));
+                let r = _mm_loadu_ps(right.as_ptr().add(i));
+                _mm256_storeu_pd(w.add(2 * i), _mm256_cvtps_pd(_mm_unpacklo_ps(l, r)));
+                _mm256_storeu_pd(w.add(2 * i + 4), _mm256_cvtps_pd(_mm_unpackhi_ps(l, r)));
+            }
+        }
+        n
+    }
+
+    /// Frames `0..4⌊n/4⌋` of [`super::from_lanes`]; returns how many it did.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn from_lanes(work: &[Lanes], left: &mut [f32], right: &mut [f32]) -> usize {
+        let n = work.len() / 4 * 4;
+        let w = work.as_ptr() as *const f64;
+        for i in (0..n).step_by(4) {
+            // SAFETY: as in `to_lanes`.
+            unsafe {
+                // [l0, r0, l1, r1] and [l2, r2, l3, r3]
+                let a = _mm256_cvtpd_ps(_mm256_loadu_pd(w.add(2 * i)));
+                let b = _mm256_cvtpd_ps(_mm256_loadu_pd(w.add(2 * i + 4)));
+                _mm_storeu_ps(
+                    left.as_mut_ptr().add(i),
+                    _mm_shuffle_ps::<0b10_00_10_00>(a, b),
+                );
+                _mm_storeu_ps(
+                    right.as_mut_ptr().add(i),
+                    _mm_shuffle_ps::<0b11_01_11_01>(a, b),
+                );
+            }
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod lane_tests {
+    use super::*;
+
+    /// The AVX2 conversions give exactly the scalar `as f64` / `as f32` results, including
+    /// odd lengths (the scalar tail), values that round when narrowed, and subnormals.
+    #[test]
+    fn lane_conversions_match_the_scalar_ones() {
+        let kernel = Kernel::Avx2Fma.supported();
+        let mut seed = 0x1234_5678u32;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        for n in [0usize, 1, 3, 4, 5, 8, 63, 512, 515] {
+            let left: Vec<f32> = (0..n).map(|_| f32::from_bits(next() >> 2)).collect();
+            let right: Vec<f32> = (0..n).map(|_| -f32::from_bits(next() >> 2)).collect();
+            let mut fast = vec![[0.0f64; 2]; n];
+            let mut slow = vec![[0.0f64; 2]; n];
+            to_lanes(kernel, &left, &right, &mut fast);
+            to_lanes(Kernel::Scalar, &left, &right, &mut slow);
+            let bits = |w: &[Lanes]| w.iter().map(|f| f.map(f64::to_bits)).collect::<Vec<_>>();
+            assert_eq!(bits(&fast), bits(&slow), "to_lanes, {n} frames");
+            // Narrowing: values with bits below f32 precision (so they round).
+            let wide: Vec<Lanes> = (0..n)
+                .map(|_| {
+                    let v = |b: u32| (f32::from_bits(b >> 2) as f64) * (1.0 + 1e-9);
+                    [v(next()), -v(next())]
+                })
+                .collect();
+            let (mut fl, mut fr) = (vec![0.0f32; n], vec![0.0f32; n]);
+            let (mut sl, mut sr) = (vec![0.0f32; n], vec![0.0f32; n]);
+            from_lanes(kernel, &wide, &mut fl, &mut fr);
+            from_lanes(Kernel::Scalar, &wide, &mut sl, &mut sr);
+            let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&fl), bits(&sl), "from_lanes left, {n} frames");
+            assert_eq!(bits(&fr), bits(&sr), "from_lanes right, {n} frames");
         }
     }
 }
