@@ -31,13 +31,18 @@
 //! The loop is computed in chunks of at most [`CHUNK`] samples and never longer than the
 //! shortest delay minus the interpolator's look-ahead (allowing for a glide shortening
 //! it), so every sample a chunk reads was written before the chunk starts. Each stage then
-//! runs over the whole chunk: reads are slice copies (integer delay) or one set of
-//! Hermite weights (fixed fractional delay) unless the time glides or is modulated; the
-//! routing, feedback and saturator passes are branch-free loops over both lanes; only the
-//! recursive filters are sample-serial (both lanes interleaved). Filter coefficients are
-//! recomputed once per chunk and only while a cutoff moves. When nothing ramps, the loop is
-//! not frozen and the routing is stereo, scale, saturator, write limiter and the silence
-//! scan are one pass that writes straight into the line (the same arithmetic). On x86_64
+//! runs over the whole chunk: the heads read straight into the output buffers, as slice
+//! copies (integer delay) or with one set of Hermite weights (fixed fractional delay)
+//! unless the time glides or is modulated; the routing, feedback and saturator passes are
+//! branch-free loops over both lanes; only the recursive filters are sample-serial (both
+//! lanes interleaved). Filter coefficients are recomputed once per chunk and only while a
+//! cutoff moves (their two-step form is cached, see [`ChainCoefficientCache`]). When
+//! nothing ramps, the loop is not frozen and the routing is stereo, scale, saturator, write
+//! limiter and the silence scan are one pass that writes straight into the line (the same
+//! arithmetic). The saturator and both limiters are exactly the identity below their knees
+//! (`|S(x)| = |x|`, sign restored by `copysign`), so a chunk whose peaks keep them there —
+//! bounded with IEEE rounding's monotonicity, one test per chunk and lane — skips their
+//! divisions: the same samples for a fraction of the cost. On x86_64
 //! with AVX the whole block loop is compiled for AVX (element-wise, so the same results;
 //! the kernel choice comes from [`crate::simd`]).
 //!
@@ -337,7 +342,6 @@ pub struct EchoEngine {
     high_cut: LoopFilter,
     modulation: WowFlutter,
     quiet_samples: u64,
-    y: [[f32; CHUNK]; 2],
     other: [[f32; CHUNK]; 2],
     xin: [[f32; CHUNK]; 2],
     fb: [[f32; CHUNK]; 2],
@@ -377,7 +381,6 @@ impl EchoEngine {
             high_cut: LoopFilter::new(FilterKind::LowPass, 8000.0),
             modulation: WowFlutter::new(),
             quiet_samples: 0,
-            y: [[0.0; CHUNK]; 2],
             other: [[0.0; CHUNK]; 2],
             xin: [[0.0; CHUNK]; 2],
             fb: [[0.0; CHUNK]; 2],
@@ -610,15 +613,17 @@ impl EchoEngine {
             self.begin_chunk();
             let len = self.chunk_limit().min(n - start);
             let end = start + len;
-            self.process_chunk(&in_l[start..end], &in_r[start..end]);
-            limit_into(&mut out_l[start..end], &self.y[0][..len]);
-            limit_into(&mut out_r[start..end], &self.y[1][..len]);
+            let (out_l, out_r) = (&mut out_l[start..end], &mut out_r[start..end]);
+            self.process_chunk(&in_l[start..end], &in_r[start..end], [out_l, out_r]);
+            limit_in_place(out_l);
+            limit_in_place(out_r);
             start = end;
         }
     }
 
+    /// The heads' samples for the chunk into `y` (both `len` long).
     #[inline(always)]
-    fn read(&mut self, len: usize) {
+    fn read(&mut self, len: usize, y: [&mut [f32]; 2]) {
         let base = self.line.write_index();
         let modulated = self.modulation.is_active();
         if modulated {
@@ -627,9 +632,8 @@ impl EchoEngine {
         let offset = modulated.then_some(&self.offset[..len]);
         match self.active_mode {
             TimeChangeMode::Tape => {
-                for c in 0..2 {
+                for (c, out) in y.into_iter().enumerate() {
                     let g = &mut self.glide[c];
-                    let out = &mut self.y[c][..len];
                     if !g.is_moving() {
                         read_head(&self.line, c, base, g.value(), offset, out);
                     } else {
@@ -644,7 +648,7 @@ impl EchoEngine {
                 let (to, from) = (self.fade.current(), self.fade.from());
                 let fading = self.fade.is_fading();
                 for c in 0..2 {
-                    read_head(&self.line, c, base, to[c], offset, &mut self.y[c][..len]);
+                    read_head(&self.line, c, base, to[c], offset, &mut *y[c]);
                     if fading {
                         read_head(
                             &self.line,
@@ -661,7 +665,7 @@ impl EchoEngine {
                         let g = self.fade.next_gain();
                         for c in 0..2 {
                             let old = self.other[c][i];
-                            self.y[c][i] = old + g * (self.y[c][i] - old);
+                            y[c][i] = old + g * (y[c][i] - old);
                         }
                     }
                 }
@@ -669,10 +673,13 @@ impl EchoEngine {
         }
     }
 
+    /// One chunk of the loop; `y` receives what the heads play (before the output limiter).
     #[inline(always)]
-    fn process_chunk(&mut self, in_l: &[f32], in_r: &[f32]) {
+    fn process_chunk(&mut self, in_l: &[f32], in_r: &[f32], y: [&mut [f32]; 2]) {
         let len = in_l.len();
-        self.read(len);
+        let [yl, yr] = y;
+        self.read(len, [&mut *yl, &mut *yr]);
+        let (yl, yr) = (&*yl, &*yr);
 
         // The common case (nothing ramps, no freeze, stereo routing) takes one fused pass from
         // the filtered read to the line: `w = L(x + S_d(g·y'))`, the same arithmetic as the
@@ -694,7 +701,7 @@ impl EchoEngine {
         if self.low_cut.is_full() && self.high_cut.is_full() {
             // Both filters, both channels as four SIMD lanes, the low-passes skewed behind the
             // high-passes (one dependency chain instead of four), straight from `y` to `fb`.
-            let ([yl, yr], [fl, fr]) = (&self.y, &mut self.fb);
+            let [fl, fr] = &mut self.fb;
             crate::blocks::filter::highpass_then_lowpass_stereo_cached_into(
                 self.simd,
                 &mut self.low_cut.svf,
@@ -704,8 +711,8 @@ impl EchoEngine {
                 (&mut fl[..len], &mut fr[..len]),
             );
         } else if !(fused && unfiltered) {
-            self.fb[0][..len].copy_from_slice(&self.y[0][..len]);
-            self.fb[1][..len].copy_from_slice(&self.y[1][..len]);
+            self.fb[0][..len].copy_from_slice(yl);
+            self.fb[1][..len].copy_from_slice(yr);
             self.low_cut.apply(&mut self.fb, len);
             self.high_cut.apply(&mut self.fb, len);
         }
@@ -713,7 +720,11 @@ impl EchoEngine {
         if fused {
             let g = self.feedback.current();
             let d = self.drive.current();
-            let fb = if unfiltered { &self.y } else { &self.fb };
+            let fb = if unfiltered {
+                [yl, yr]
+            } else {
+                [&self.fb[0][..len], &self.fb[1][..len]]
+            };
             let inputs = [in_l, in_r];
             let mut peak = 0.0f32;
             for (c, (head, wrapped)) in self.line.next_segments(len).into_iter().enumerate() {
@@ -840,16 +851,14 @@ fn fused_is_linear(x: &[f32], f: &[f32], g: f32, d: f32) -> bool {
     driven <= saturator::KNEE && px + s <= saturator::LIMIT_KNEE
 }
 
-/// `out = L(y)` (the wet output's limiter). When the chunk's peak is at or below the
-/// limiter's knee, `L` is exactly the identity there (see [`fused_is_linear`]) and this is
-/// a copy; the test is one per chunk.
+/// `y ← L(y)` (the wet output's limiter, in place: the heads read straight into the output).
+/// When the chunk's peak is at or below the limiter's knee, `L` is exactly the identity there
+/// (see [`fused_is_linear`]) and nothing is left to do; the test is one per chunk.
 #[inline(always)]
-fn limit_into(out: &mut [f32], y: &[f32]) {
-    if peak_abs(y, 0.0) <= saturator::LIMIT_KNEE {
-        out.copy_from_slice(y);
-    } else {
-        for (o, y) in out.iter_mut().zip(y) {
-            *o = saturator::limit(*y);
+fn limit_in_place(y: &mut [f32]) {
+    if peak_abs(y, 0.0) > saturator::LIMIT_KNEE {
+        for v in y.iter_mut() {
+            *v = saturator::limit(*v);
         }
     }
 }

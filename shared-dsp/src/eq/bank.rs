@@ -20,7 +20,7 @@
 //! * **Cost**: a band that is off, or whose sections are all exact bypasses
 //!   (e.g. a 0 dB bell), is skipped.
 
-use super::cascade::{run_cascade, Df2t, Kernel};
+use super::cascade::{run_cascade, run_cascade_f32, Df2t, Kernel, GROUP_SECTIONS};
 use super::design::SectionDesigner;
 use super::section::{LaneMix, SvfSection};
 use super::svf_mix::{Lanes, SvfMix};
@@ -440,6 +440,9 @@ impl EqSectionBank {
         if !any {
             return;
         }
+        if !any_ms && self.process_direct(left, right) {
+            return;
+        }
         let work = &mut self.work[..n];
         to_lanes(self.kernel, left, right, work);
         let pending = &mut self.pending;
@@ -454,6 +457,58 @@ impl EqSectionBank {
             }
         }
         from_lanes(self.kernel, work, left, right);
+    }
+}
+
+impl EqSectionBank {
+    /// The common steady case straight on the `f32` channels: every active section in the
+    /// L/R domain, none ramping, at most [`GROUP_SECTIONS`] of them, and the AVX2 kernel —
+    /// one wavefront pass widening each frame as it enters ([`run_cascade_f32`]), the same
+    /// samples as [`process_domain`](Self::process_domain) on the `f64` work buffer. False,
+    /// with nothing changed, when the case does not apply.
+    fn process_direct(&mut self, left: &mut [f32], right: &mut [f32]) -> bool {
+        if self.kernel != Kernel::Avx2Fma {
+            return false;
+        }
+        let mut count = 0;
+        for b in self.bands.iter().filter(|b| b.is_active()) {
+            for sec in b.sections[..b.running].iter().filter(|s| s.is_active()) {
+                if sec.is_ramping() {
+                    return false;
+                }
+                count += 1;
+            }
+        }
+        if count > GROUP_SECTIONS {
+            return false;
+        }
+        let pending = &mut self.pending;
+        pending.len = 0;
+        for (bi, b) in self.bands.iter_mut().enumerate() {
+            if !b.is_active() {
+                continue;
+            }
+            for (si, sec) in b.sections[..b.running].iter_mut().enumerate() {
+                if sec.is_active() {
+                    pending.secs[pending.len] = sec.df2t();
+                    pending.from[pending.len] = (bi, si);
+                    pending.len += 1;
+                }
+            }
+        }
+        let secs = &mut pending.secs[..pending.len];
+        if !run_cascade_f32(self.kernel, secs, left, right) {
+            // Not reached (checked above); the buffered path would run these sections.
+            pending.len = 0;
+            return false;
+        }
+        for (d, &(b, s)) in secs.iter().zip(&pending.from[..pending.len]) {
+            self.bands[b].sections[s].set_df2t_state(d);
+        }
+        pending.len = 0;
+        // No section ramped, so no band went inactive here: nothing for `process_domain`'s
+        // switch-off bookkeeping to do.
+        true
     }
 }
 

@@ -266,6 +266,61 @@ pub fn run_cascade(kernel: Kernel, secs: &mut [Df2t], buf: &mut [Lanes]) {
     }
 }
 
+/// [`run_cascade`] straight on the `f32` channels, for a cascade of at most
+/// [`GROUP_SECTIONS`] sections on the AVX2 kernel: each frame is widened to `f64` as it
+/// enters the wavefront and rounded back as it leaves, instead of through an interleaved
+/// `f64` buffer (two passes over the block). The same samples as widening into a buffer,
+/// running [`run_cascade`] and rounding back (widening is exact, and `f64 → f32` rounds to
+/// nearest either way). Returns false, touching nothing, when it does not apply (another
+/// kernel, a longer cascade); the caller then takes the buffered path.
+pub fn run_cascade_f32(
+    kernel: Kernel,
+    secs: &mut [Df2t],
+    left: &mut [f32],
+    right: &mut [f32],
+) -> bool {
+    if kernel.supported() != Kernel::Avx2Fma || secs.len() > GROUP_SECTIONS {
+        return false;
+    }
+    let n = left.len().min(right.len());
+    if n == 0 || secs.is_empty() {
+        return true;
+    }
+    let (left, right) = (&mut left[..n], &mut right[..n]);
+    match secs.len().div_ceil(2) {
+        1 => run_group_f32::<1>(secs, left, right),
+        2 => run_group_f32::<2>(secs, left, right),
+        3 => run_group_f32::<3>(secs, left, right),
+        4 => run_group_f32::<4>(secs, left, right),
+        5 => run_group_f32::<5>(secs, left, right),
+        _ => run_group_f32::<GROUP_VECTORS>(secs, left, right),
+    }
+    true
+}
+
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+fn run_group_f32<const V: usize>(secs: &mut [Df2t], left: &mut [f32], right: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut g = Group::<V>::pack(secs);
+        // SAFETY: `run_cascade_f32`, the only caller, checked that the CPU has AVX2 and FMA
+        // (`Kernel::supported`); both channels hold the same number of frames.
+        unsafe {
+            avx::run_io(
+                &mut g,
+                avx::F32Io {
+                    l: left.as_mut_ptr(),
+                    r: right.as_mut_ptr(),
+                },
+                left.len(),
+            )
+        };
+        g.unpack(secs);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    unreachable!("Kernel::Avx2Fma is x86_64 only");
+}
+
 fn run_group<const V: usize>(kernel: Kernel, secs: &mut [Df2t], buf: &mut [Lanes]) {
     let mut g = Group::<V>::pack(secs);
     match kernel {
@@ -393,10 +448,71 @@ mod avx {
         r.prev = y;
     }
 
+    /// Where the frames come from and go to: [`F64Io`] (the interleaved `f64` buffer) or
+    /// [`F32Io`] (the two `f32` channels, widened and rounded on the way).
+    pub(super) trait Io: Copy {
+        /// Frame `t` in the low 128 bits.
+        ///
+        /// # Safety
+        /// `t` below the length the pointers were made for; AVX2 available.
+        unsafe fn load(self, t: usize) -> __m256d;
+        /// Writes the frame `v` at `t`.
+        ///
+        /// # Safety
+        /// As for `load`.
+        unsafe fn store(self, t: usize, v: __m128d);
+    }
+
+    /// The interleaved `f64` frames of a `[Lanes]` buffer.
+    #[derive(Clone, Copy)]
+    pub(super) struct F64Io(pub(super) *mut f64);
+
+    impl Io for F64Io {
+        #[inline(always)]
+        unsafe fn load(self, t: usize) -> __m256d {
+            _mm256_castpd128_pd256(_mm_loadu_pd(self.0.add(2 * t)))
+        }
+        #[inline(always)]
+        unsafe fn store(self, t: usize, v: __m128d) {
+            _mm_storeu_pd(self.0.add(2 * t), v)
+        }
+    }
+
+    /// Two `f32` channels: widened (exactly) on load, rounded to nearest on store.
+    #[derive(Clone, Copy)]
+    pub(super) struct F32Io {
+        pub(super) l: *mut f32,
+        pub(super) r: *mut f32,
+    }
+
+    impl Io for F32Io {
+        #[inline(always)]
+        unsafe fn load(self, t: usize) -> __m256d {
+            let lr = _mm_unpacklo_ps(_mm_load_ss(self.l.add(t)), _mm_load_ss(self.r.add(t)));
+            _mm256_castpd128_pd256(_mm_cvtps_pd(lr))
+        }
+        #[inline(always)]
+        unsafe fn store(self, t: usize, v: __m128d) {
+            let lr = _mm_cvtpd_ps(v);
+            _mm_store_ss(self.l.add(t), lr);
+            _mm_store_ss(self.r.add(t), _mm_movehdup_ps(lr));
+        }
+    }
+
     /// See [`super::scalar_run`]; same steps on `__m256d`.
     #[target_feature(enable = "avx2,fma")]
     pub(super) fn run<const V: usize>(g: &mut Group<V>, buf: &mut [Lanes]) {
-        let len = buf.len();
+        // SAFETY: the pointer covers `buf.len()` frames; this function has AVX2 and FMA.
+        unsafe { run_io(g, F64Io(buf.as_mut_ptr() as *mut f64), buf.len()) }
+    }
+
+    /// [`run`] over the frames `0..len` of `io`.
+    ///
+    /// # Safety
+    /// `io` must be valid for `len` frames (read and written; frame `t` is written only
+    /// after it was read); the CPU must have AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn run_io<const V: usize, I: Io>(g: &mut Group<V>, io: I, len: usize) {
         let lag = 2 * V - 1;
         let mut r = Regs {
             b0: load(&g.b0),
@@ -408,7 +524,6 @@ mod avx {
             s2: load(&g.s2),
             prev: [_mm256_setzero_pd(); V],
         };
-        let p = buf.as_mut_ptr() as *mut f64;
         // Section index of each lane, as f64 for the mask compares.
         let sec: [__m256d; V] = std::array::from_fn(|j| {
             let (a, b) = ((2 * j) as f64, (2 * j + 1) as f64);
@@ -416,8 +531,8 @@ mod avx {
         });
         let frame = |t: usize| -> __m256d {
             if t < len {
-                // SAFETY: t < len, so the 2 f64 of frame t are in `buf`.
-                unsafe { _mm256_castpd128_pd256(_mm_loadu_pd(p.add(2 * t))) }
+                // SAFETY: t < len, a frame of `io`.
+                unsafe { io.load(t) }
             } else {
                 _mm256_setzero_pd()
             }
@@ -426,12 +541,7 @@ mod avx {
             if t >= lag {
                 // SAFETY: t − lag < len (t < len + lag); writes frame
                 // t − lag, which was read at step t − lag ≤ t.
-                unsafe {
-                    _mm_storeu_pd(
-                        p.add(2 * (t - lag)),
-                        _mm256_extractf128_pd::<1>(r.prev[V - 1]),
-                    )
-                }
+                unsafe { io.store(t - lag, _mm256_extractf128_pd::<1>(r.prev[V - 1])) }
             }
         };
         let masked = |t: usize, r: &mut Regs<V>| {
@@ -453,15 +563,10 @@ mod avx {
         }
         for t in head_end..len {
             // SAFETY: t < len (see `frame`).
-            let x = unsafe { _mm256_castpd128_pd256(_mm_loadu_pd(p.add(2 * t))) };
+            let x = unsafe { io.load(t) };
             step(&mut r, x, None);
             // SAFETY: t ≥ lag here, t − lag < len.
-            unsafe {
-                _mm_storeu_pd(
-                    p.add(2 * (t - lag)),
-                    _mm256_extractf128_pd::<1>(r.prev[V - 1]),
-                )
-            };
+            unsafe { io.store(t - lag, _mm256_extractf128_pd::<1>(r.prev[V - 1])) };
         }
         for t in len.max(head_end)..len + lag {
             masked(t, &mut r);
@@ -596,6 +701,58 @@ mod tests {
                 assert!(worst > 0.0 || n_secs == 1, "FMA kernel did not run");
             }
         }
+    }
+
+    /// The direct `f32` kernel gives bit for bit what widening into a buffer, the buffered
+    /// kernel and rounding back give (samples and states), for every group size it takes and
+    /// blocks shorter and longer than the wavefront; it declines longer cascades and the
+    /// scalar kernel without touching anything.
+    #[test]
+    fn f32_kernel_equals_the_buffered_path() {
+        let kernel = Kernel::detect();
+        for n_secs in 1..=GROUP_SECTIONS + 1 {
+            let mut direct: Vec<Df2t> = (0..n_secs).map(|k| section(k as u64 + 5)).collect();
+            let mut buffered = direct.clone();
+            let mut seed = 777u32;
+            for block in [1usize, 2, 5, 16, 64, 257, 512] {
+                let mut l: Vec<f32> = (0..block)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 17;
+                        seed ^= seed << 5;
+                        seed as f32 / u32::MAX as f32 - 0.5
+                    })
+                    .collect();
+                let mut r: Vec<f32> = l.iter().map(|v| 0.3 - 0.8 * v).collect();
+                let mut buf: Vec<Lanes> = l
+                    .iter()
+                    .zip(&r)
+                    .map(|(a, b)| [*a as f64, *b as f64])
+                    .collect();
+                let (l0, r0) = (l.clone(), r.clone());
+                let took = run_cascade_f32(kernel, &mut direct, &mut l, &mut r);
+                if kernel != Kernel::Avx2Fma || n_secs > GROUP_SECTIONS {
+                    assert!(!took, "{n_secs} sections");
+                    assert_eq!((&l, &r), (&l0, &r0), "declined, but changed the samples");
+                    continue;
+                }
+                assert!(took);
+                run_cascade(kernel, &mut buffered, &mut buf);
+                let want_l: Vec<f32> = buf.iter().map(|f| f[0] as f32).collect();
+                let want_r: Vec<f32> = buf.iter().map(|f| f[1] as f32).collect();
+                assert_eq!(
+                    (&l, &r),
+                    (&want_l, &want_r),
+                    "{n_secs} sections, block {block}"
+                );
+                assert_eq!(direct, buffered, "states, {n_secs} sections");
+                assert_ne!(l, l0, "the sections did nothing");
+            }
+        }
+        let mut secs = vec![section(1)];
+        let (mut l, mut r) = (vec![0.25f32; 8], vec![0.5f32; 8]);
+        assert!(!run_cascade_f32(Kernel::Scalar, &mut secs, &mut l, &mut r));
+        assert_eq!((l, r), (vec![0.25f32; 8], vec![0.5f32; 8]));
     }
 
     #[test]
