@@ -28,8 +28,27 @@ const SIGN_BIT: u32 = 0x8000_0000;
 /// arithmetic unit here (which would be the very slowdown this avoids). One
 /// branch-free pass the compiler vectorises (mask, select, store, OR-reduce)
 /// costs the same whether or not anything is replaced, so denormal input is
-/// no slower than normal input here.
+/// no slower than normal input here. On x86_64 with AVX2 the same pass runs eight
+/// lanes wide (integer operations only: the same samples; [`crate::simd`] chooses).
 pub fn sanitize(channels: &mut [&mut [f32]]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::Simd::current().has_avx2_fma() {
+        // SAFETY: a `Simd` with AVX2 exists only on CPUs that have it.
+        return unsafe { sanitize_avx2(channels) };
+    }
+    sanitize_lanes(channels)
+}
+
+/// [`sanitize`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn sanitize_avx2(channels: &mut [&mut [f32]]) -> bool {
+    sanitize_lanes(channels)
+}
+
+/// The pass of [`sanitize`].
+#[inline(always)]
+fn sanitize_lanes(channels: &mut [&mut [f32]]) -> bool {
     let mut non_finite = 0u32;
     for ch in channels.iter_mut() {
         for x in ch.iter_mut() {
@@ -123,6 +142,60 @@ impl NonFiniteGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The AVX2 build of the pass gives the portable pass's samples and flag bit for bit, on
+    /// every kind of value (NaN, ±Inf, subnormals of both signs, ±0, normals) at every
+    /// position of blocks whose lengths leave vector tails.
+    #[test]
+    fn avx2_pass_matches_the_portable_one() {
+        let kinds = [
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1e-40,
+            -1e-42,
+            0.0,
+            -0.0,
+            0.25,
+            -3.5,
+            f32::MIN_POSITIVE,
+        ];
+        let mut seed = 99u32;
+        for len in [1usize, 7, 8, 9, 31, 512, 515] {
+            for with_bad in [false, true] {
+                let block: Vec<f32> = (0..2 * len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 17;
+                        seed ^= seed << 5;
+                        let k = (seed % kinds.len() as u32) as usize;
+                        if with_bad || kinds[k].is_finite() {
+                            kinds[k]
+                        } else {
+                            0.5
+                        }
+                    })
+                    .collect();
+                let (mut pl, mut pr) = (block[..len].to_vec(), block[len..].to_vec());
+                let portable = sanitize_lanes(&mut [&mut pl, &mut pr]);
+                let (mut vl, mut vr) = (block[..len].to_vec(), block[len..].to_vec());
+                let chosen = sanitize(&mut [&mut vl, &mut vr]);
+                let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(portable, chosen, "flag, {len}");
+                assert_eq!(bits(&pl), bits(&vl), "left, {len}");
+                assert_eq!(bits(&pr), bits(&vr), "right, {len}");
+                #[cfg(target_arch = "x86_64")]
+                if crate::simd::Simd::detected().has_avx2_fma() {
+                    let (mut al, mut ar) = (block[..len].to_vec(), block[len..].to_vec());
+                    // SAFETY: checked just above that the CPU has AVX2.
+                    let avx = unsafe { sanitize_avx2(&mut [&mut al, &mut ar]) };
+                    assert_eq!(portable, avx, "AVX2 flag, {len}");
+                    assert_eq!(bits(&pl), bits(&al), "AVX2 left, {len}");
+                    assert_eq!(bits(&pr), bits(&ar), "AVX2 right, {len}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn sanitize_replaces_non_finite_and_subnormal() {
