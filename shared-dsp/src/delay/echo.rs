@@ -661,12 +661,14 @@ impl EchoEngine {
                     }
                 }
                 if fading {
-                    for i in 0..len {
+                    let [yl, yr] = y;
+                    let [ol, or] = &self.other;
+                    for ((l, r), (old_l, old_r)) in
+                        yl.iter_mut().zip(yr.iter_mut()).zip(ol.iter().zip(or))
+                    {
                         let g = self.fade.next_gain();
-                        for c in 0..2 {
-                            let old = self.other[c][i];
-                            y[c][i] = old + g * (y[c][i] - old);
-                        }
+                        *l = old_l + g * (*l - old_l);
+                        *r = old_r + g * (*r - old_r);
                     }
                 }
             }
