@@ -516,14 +516,19 @@ impl EqSectionBank {
 /// step: two 128-bit interleaves and two widening conversions instead of four scalar ones.
 fn to_lanes(kernel: Kernel, left: &[f32], right: &[f32], work: &mut [Lanes]) {
     let n = work.len().min(left.len()).min(right.len());
-    let mut done = 0;
     #[cfg(target_arch = "x86_64")]
-    if kernel == Kernel::Avx2Fma {
+    let done = if kernel == Kernel::Avx2Fma {
         // SAFETY: the bank holds `Kernel::Avx2Fma` only after `Kernel::supported` checked
         // that the CPU has AVX2 (and FMA).
-        done = unsafe { avx_lanes::to_lanes(&left[..n], &right[..n], &mut work[..n]) };
-    }
-    let _ = kernel;
+        unsafe { avx_lanes::to_lanes(&left[..n], &right[..n], &mut work[..n]) }
+    } else {
+        0
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let done = {
+        let _ = kernel;
+        0
+    };
     for ((w, l), r) in work[done..n]
         .iter_mut()
         .zip(&left[done..n])
@@ -537,13 +542,18 @@ fn to_lanes(kernel: Kernel, left: &[f32], right: &[f32], work: &mut [Lanes]) {
 /// conversion is the same IEEE operation under the same MXCSR, so the same samples).
 fn from_lanes(kernel: Kernel, work: &[Lanes], left: &mut [f32], right: &mut [f32]) {
     let n = work.len().min(left.len()).min(right.len());
-    let mut done = 0;
     #[cfg(target_arch = "x86_64")]
-    if kernel == Kernel::Avx2Fma {
+    let done = if kernel == Kernel::Avx2Fma {
         // SAFETY: as in `to_lanes`.
-        done = unsafe { avx_lanes::from_lanes(&work[..n], &mut left[..n], &mut right[..n]) };
-    }
-    let _ = kernel;
+        unsafe { avx_lanes::from_lanes(&work[..n], &mut left[..n], &mut right[..n]) }
+    } else {
+        0
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let done = {
+        let _ = kernel;
+        0
+    };
     for ((w, l), r) in work[done..n]
         .iter()
         .zip(&mut left[done..n])
