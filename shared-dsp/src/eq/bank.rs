@@ -18,7 +18,13 @@
 //!   target's `g, k`, a disabled band fades out and stops; a change of type
 //!   or slope fades sections that appear in / disappear out.
 //! * **Cost**: a band that is off, or whose sections are all exact bypasses
-//!   (e.g. a 0 dB bell), is skipped.
+//!   (e.g. a 0 dB bell), is skipped. Static sections run as DF2T through the
+//!   wavefront kernel of [`super::cascade`]; in the steady case (nothing
+//!   ramps, no Mid/Side band, at most 12 sections, AVX2) that kernel reads
+//!   and writes the `f32` channels itself, widening each frame as it enters
+//!   ([`run_cascade_f32`]), otherwise the block goes through an interleaved
+//!   `f64` work buffer (AVX2 conversions where the CPU has them). Both give
+//!   the same samples.
 
 use super::cascade::{run_cascade, run_cascade_f32, Df2t, Kernel, GROUP_SECTIONS};
 use super::design::SectionDesigner;
