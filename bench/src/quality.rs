@@ -7,7 +7,8 @@
 //! - Every Gel plugin: CPU on denormal input against CPU on normal input (`denormal.rs`).
 //! - EQ (`quality/eq.rs`): bell magnitude against the analog prototype near Nyquist.
 //! - Compressor (`quality/comp.rs`): static curve error, attack/release time constants.
-//! - Reverb (below): RT60 per octave band, echo density, tail correlation.
+//! - Reverb (below): RT60 per octave band, echo density, tail correlation, late-tail
+//!   coloration; echo density of every Gel algorithm at sizes 0/50/100 % and 44.1/48/96 kHz.
 //! - Delay (`quality/delay.rs`): impulse timing, tempo sync, delay-time sweep clicks.
 //!
 //! Gel and the peers go through the same measures where the measure applies; a Gel plugin not
@@ -156,7 +157,9 @@ fn reverb_measures(
     peers: &[crate::categories::Peer],
     md: &mut String,
 ) -> Result<(), String> {
-    use gel_dsp::reverb::metrics::{correlation, rt60_band, rt60_broadband, time_to_density};
+    use gel_dsp::reverb::metrics::{
+        correlation, rt60_band, rt60_broadband, tail_coloration_db, time_to_density,
+    };
     const BANDS: [f64; 5] = [250.0, 500.0, 1000.0, 2000.0, 4000.0];
     let seconds = if args.short { 1.0 } else { 3.0 };
     let len = (seconds * RATE) as usize;
@@ -166,13 +169,40 @@ fn reverb_measures(
 integral of each octave band (4th-order Butterworth band edges), left channel. Echo density: \
 Abel & Huang's normalized echo density (20 ms Hann window), time from the response's onset \
 (first sample within 60 dB of the peak) until it first reaches 0.9 and 1.0. Correlation: \
-left/right at lag 0 over 200 ms–1 s.\n"
+left/right at lag 0 over 200 ms–1 s. Coloration (metallic ringing of the late tail): the \
+spread (standard deviation, dB) of the Welch-averaged spectrum of 0.5–1.5 s after the onset \
+(Hann segments of 8192 samples, 50 % overlap, each normalised to unit power) around its \
+1/3-octave-smoothed envelope, 200 Hz–10 kHz, the larger of the two channels; \
+exponentially decaying white noise (no modes) reads the estimator's own spread, the first \
+row. Lower is smoother; gel-dsp's `reverb::metrics::tail_coloration_db`.\n"
     );
     let _ = writeln!(
         md,
-        "| plugin | 250 Hz | 500 Hz | 1 kHz | 2 kHz | 4 kHz | broadband | density 0.9 | density 1.0 | tail correlation |"
+        "| plugin | 250 Hz | 500 Hz | 1 kHz | 2 kHz | 4 kHz | broadband | density 0.9 | density 1.0 | tail correlation | coloration |"
     );
-    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        md,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    {
+        // The coloration measure's floor: white noise decaying at 2 s RT60 (no modes).
+        let mut seed = 0x2545_f491u32;
+        let k = 3.0 * std::f64::consts::LN_10 / (2.0 * RATE);
+        let noise: Vec<f32> = (0..len)
+            .map(|n| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                (seed as f32 / u32::MAX as f32 * 2.0 - 1.0) * (-k * n as f64).exp() as f32
+            })
+            .collect();
+        let c = tail_coloration_db(&noise, RATE).map_or("–".into(), |c| format!("{c:.2} dB"));
+        println!("reverb: decaying white noise (2 s RT60): coloration {c}");
+        let _ = writeln!(
+            md,
+            "| reference: white noise decaying at 2 s RT60 | | | | | | | | | | {c} |"
+        );
+    }
     let mut rows: Vec<(String, Box<dyn Processor>, bool)> = Vec::new();
     if built {
         let setup = &cat.setups[0];
@@ -190,6 +220,18 @@ left/right at lag 0 over 200 ms–1 s.\n"
                     ("High Mult", "1.00"),
                 ],
             ),
+            (
+                "Gel Reverb Room 2 s, multipliers 1",
+                vec![("Algorithm", "Room"), ("High Mult", "1.00")],
+            ),
+            (
+                "Gel Reverb Plate 2 s, multipliers 1",
+                vec![("Algorithm", "Plate"), ("High Mult", "1.00")],
+            ),
+            (
+                "Gel Reverb Chamber 2 s, multipliers 1",
+                vec![("Algorithm", "Chamber"), ("High Mult", "1.00")],
+            ),
         ] {
             let mut g = GelPlugin::load(&bundle_path(args, cat), label)?;
             g.apply(setup.settings)?;
@@ -205,6 +247,21 @@ left/right at lag 0 over 200 ms–1 s.\n"
             match w.instantiate(&p.display(), &p.uri, &params, RATE, BLOCK) {
                 Ok(inst) => rows.push((p.display(), Box::new(inst), true)),
                 Err(e) => say(md, &format!("skipped {}: {e}", p.display())),
+            }
+        }
+        // The bench settings of Dragonfly Plate (0.4 s) and Room (1 s) have rung out before the
+        // coloration window (0.5–1.5 s): measure them again at a 2 s decay as Gel.
+        for (name, decay) in [("dragonfly_plate", 2.0f32), ("dragonfly_room", 2.0)] {
+            let Some(p) = peer_by_name(peers, name) else {
+                continue;
+            };
+            let mut params = lv2::parse_params(&p.params)?;
+            params.retain(|(k, _)| k != "decay");
+            params.push(("decay".to_string(), decay));
+            let label = format!("{} (decay {decay} s)", p.display());
+            match w.instantiate(&label, &p.uri, &params, RATE, BLOCK) {
+                Ok(inst) => rows.push((label, Box::new(inst), true)),
+                Err(e) => say(md, &format!("skipped {label}: {e}")),
             }
         }
     }
@@ -235,22 +292,105 @@ left/right at lag 0 over 200 ms–1 s.\n"
         let ms = |v: Option<f64>| v.map_or("never".to_string(), |t| format!("{:.1} ms", t * 1e3));
         let d90 = ms(time_to_density(&l, RATE, 0.9));
         let d100 = ms(time_to_density(&l, RATE, 1.0));
+        let colour = tail_coloration_db(&l, RATE)
+            .zip(tail_coloration_db(&r, RATE))
+            .map_or("–".to_string(), |(a, b)| format!("{:.2} dB", a.max(b)));
         let tail_end = (RATE as usize).min(len);
         let c = correlation(
             &l[(0.2 * RATE) as usize..tail_end],
             &r[(0.2 * RATE) as usize..tail_end],
         );
         println!(
-            "reverb: {label:<55} RT60 {} | broadband {} | density 0.9 {d90}, 1.0 {d100} | corr {c:+.3}",
+            "reverb: {label:<55} RT60 {} | broadband {} | density 0.9 {d90}, 1.0 {d100} | corr {c:+.3} | coloration {colour}",
             bands.join(" "),
             fmt(rt60_broadband(&l, RATE))
         );
         let _ = writeln!(
             md,
-            "| {label} | {} | {} | {d90} | {d100} | {c:+.3} |",
+            "| {label} | {} | {} | {d90} | {d100} | {c:+.3} | {colour} |",
             bands.join(" | "),
             fmt(rt60_broadband(&l, RATE))
         );
+    }
+    let _ = writeln!(md);
+    if built {
+        reverb_density_survey(args, cat, md)?;
+    }
+    Ok(())
+}
+
+/// Echo density of every Gel algorithm at sizes 0/50/100 % and 44.1/48/96 kHz through the
+/// CLAP binary (stereo impulse, wet only, pre-delay 0, multipliers 1, the other controls at
+/// their defaults): times from the first arrival to density 0.9 and 1.0, the later of the two
+/// channels. Goal (issue 17): 0.9 within 20 ms (Plate 10 ms), 1.0 within 40 ms, at 44.1 and
+/// 48 kHz.
+fn reverb_density_survey(args: &Args, cat: &Category, md: &mut String) -> Result<(), String> {
+    use gel_dsp::reverb::metrics::time_to_density;
+    let _ = writeln!(
+        md,
+        "### Reverb echo density per algorithm, size and sample rate\n\nGel Reverb through its CLAP \
+binary: stereo impulse, Mix 100 %, Pre-Delay 0, Low/High Mult 1, other controls at their \
+defaults. Time from the first arrival until Abel & Huang's normalized echo density (20 ms \
+window) first reaches 0.9 / 1.0, the later of the two channels. Goal: 0.9 within 20 ms (Plate: \
+10 ms) and 1.0 within 40 ms at 44.1 and 48 kHz; 96 kHz is shown too (the measure counts \
+samples, so the same echo pattern reads sparser at a higher rate).\n"
+    );
+    let rates = [44_100.0, 48_000.0, 96_000.0];
+    let _ = writeln!(
+        md,
+        "| algorithm | size | 44.1 kHz 0.9 / 1.0 | 48 kHz 0.9 / 1.0 | 96 kHz 0.9 / 1.0 |"
+    );
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|");
+    for algorithm in ["Room", "Hall", "Plate", "Chamber"] {
+        for size in ["0", "50", "100"] {
+            let mut cells = Vec::new();
+            for rate in rates {
+                let label = format!("Gel Reverb {algorithm} {size} % {rate} Hz");
+                let mut g = GelPlugin::load(&bundle_path(args, cat), &label)?;
+                g.apply(&[
+                    ("Algorithm", algorithm),
+                    ("Size", size),
+                    ("Mix", "100"),
+                    ("Pre-Delay", "0"),
+                    ("Low Mult", "1.00"),
+                    ("High Mult", "1.00"),
+                ])?;
+                g.activate(rate, BLOCK);
+                let len = (0.3 * rate) as usize;
+                let blocks = len.div_ceil(BLOCK);
+                let (mut l, mut r) = (vec![0.0f32; blocks * BLOCK], vec![0.0f32; blocks * BLOCK]);
+                let (mut inl, mut inr) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
+                for b in 0..blocks {
+                    inl.fill(0.0);
+                    inr.fill(0.0);
+                    if b == 0 {
+                        inl[0] = 1.0;
+                        inr[0] = 1.0;
+                    }
+                    let s = b * BLOCK;
+                    g.process([&inl, &inr], [&mut l[s..s + BLOCK], &mut r[s..s + BLOCK]]);
+                }
+                let t = |level| {
+                    let a = time_to_density(&l, rate, level).unwrap_or(f64::INFINITY);
+                    let b = time_to_density(&r, rate, level).unwrap_or(f64::INFINITY);
+                    a.max(b)
+                };
+                let ms = |v: f64| {
+                    if v.is_finite() {
+                        format!("{:.1}", v * 1e3)
+                    } else {
+                        "never".into()
+                    }
+                };
+                let (t90, t100) = (t(0.9), t(1.0));
+                cells.push(format!("{} / {} ms", ms(t90), ms(t100)));
+            }
+            println!(
+                "reverb density: {algorithm} {size} %: {}",
+                cells.join(" | ")
+            );
+            let _ = writeln!(md, "| {algorithm} | {size} % | {} |", cells.join(" | "));
+        }
     }
     let _ = writeln!(md);
     Ok(())

@@ -8,6 +8,9 @@
 //! * `panner_*`: Gel Panner's [`PannerEngine`], 30 % right at width 80 %, mono-maker off and
 //!   at 120 Hz.
 //! * `reverb_hall`: Gel Reverb's whole engine, Hall at its defaults.
+//! * `reverb_plate`: the same, Plate.
+//! * `reverb_diffuser`: its input diffuser alone (Hall's stages, diffusion 80 %), in 64-sample
+//!   chunks as the engine runs it.
 //! * `dry_wet_mix`: the shared output stage alone (mix 30 %, width 80 %, ducking gains).
 
 use divan::counter::ItemsCount;
@@ -115,6 +118,41 @@ fn reverb_hall(b: Bencher) {
     bench_in_place(b, |l, r| {
         reverb.set_settings(&settings);
         reverb.process(l, r);
+    });
+}
+
+#[divan::bench]
+fn reverb_plate(b: Bencher) {
+    let settings = ReverbSettings {
+        algorithm: gel_dsp::reverb::Algorithm::Plate,
+        ..ReverbSettings::default()
+    };
+    let mut reverb = Reverb::new();
+    reverb.set_settings(&settings);
+    reverb.prepare(RATE, N);
+    bench_in_place(b, |l, r| {
+        reverb.set_settings(&settings);
+        reverb.process(l, r);
+    });
+}
+
+#[divan::bench]
+fn reverb_diffuser(b: Bencher) {
+    use gel_dsp::reverb::diffuser::Diffuser;
+    let p = gel_dsp::reverb::Algorithm::Hall.preset();
+    let mut d = Diffuser::new();
+    d.prepare(RATE, 64, 20.0);
+    d.set_delays_ms(&p.diffuser_left_ms, &p.diffuser_right_ms);
+    let mut gains = p.diffuser_gains;
+    for g in &mut gains {
+        *g *= 0.8;
+    }
+    d.set_gains(&gains);
+    d.reset();
+    bench_in_place(b, |l, r| {
+        for (a, b) in l.chunks_mut(64).zip(r.chunks_mut(64)) {
+            d.process(a, b);
+        }
     });
 }
 

@@ -17,7 +17,7 @@
 #![allow(clippy::needless_range_loop)]
 
 /// Allpass stages per channel.
-pub const STAGES: usize = 4;
+pub const STAGES: usize = 8;
 
 /// One Schroeder allpass with an integer delay.
 #[derive(Debug, Clone, Default)]
@@ -159,25 +159,18 @@ impl Diffuser {
             inc[i] = (end - start[i]) / n.max(1) as f32;
             self.gains[i] = end;
         }
-        // Every stage delays by at least a sub-block, so a sub-block of one stage reads only
-        // what earlier sub-blocks wrote: each stage runs over a whole sub-block at a time, along
-        // time (contiguous reads and writes the compiler vectorises), the stages in series.
-        let min_delay = self
-            .left
-            .iter()
-            .chain(self.right.iter())
-            .map(|a| a.delay)
-            .min()
-            .unwrap_or(1)
-            .max(1);
-        let sub = min_delay.min(SUB_BLOCK);
+        // The stages are in series: stage s needs only stage s − 1's output of the same samples.
+        // So each block of up to SUB_BLOCK samples goes through the stages one after the
+        // other, each stage over the whole block, in runs no longer than its own delay (a run
+        // then reads only what earlier runs wrote): along time, contiguous reads and writes the
+        // compiler vectorises, and long stages take the block in one run.
         let moving = inc.iter().any(|&v| v != 0.0);
         // Per-stage gain at the end of the previous sample (the glide's accumulation).
         let mut gains = start;
         let mut g_run = [[0.0f32; SUB_BLOCK]; STAGES];
         let mut done = 0;
         while done < n {
-            let len = sub.min(n - done);
+            let len = SUB_BLOCK.min(n - done);
             for s in 0..STAGES {
                 if moving {
                     for g in &mut g_run[s][..len] {
@@ -193,7 +186,13 @@ impl Diffuser {
                 (&mut self.right, &mut right[done..done + len]),
             ] {
                 for (a, g) in stages.iter_mut().zip(&g_run) {
-                    a.run(x, &g[..len]);
+                    let step = a.delay.clamp(1, SUB_BLOCK);
+                    let mut k = 0;
+                    while k < len {
+                        let m = step.min(len - k);
+                        a.run(&mut x[k..k + m], &g[k..k + m]);
+                        k += m;
+                    }
                 }
             }
             done += len;
@@ -214,8 +213,11 @@ mod tests {
         let fs = 48_000.0;
         let mut d = Diffuser::new();
         d.prepare(fs, 512, 20.0);
-        d.set_delays_ms(&[4.77, 3.6, 12.73, 9.31], &[4.5, 3.7, 12.2, 9.6]);
-        d.set_gains(&[0.75, 0.75, 0.625, 0.625]);
+        d.set_delays_ms(
+            &[0.53, 0.79, 1.19, 1.73, 4.77, 3.6, 12.73, 9.31],
+            &[0.59, 0.87, 1.31, 1.91, 4.5, 3.7, 12.2, 9.6],
+        );
+        d.set_gains(&[0.75, 0.75, 0.7, 0.7, 0.75, 0.75, 0.625, 0.625]);
         d.reset();
         let n = 1 << 16;
         let mut l = vec![0.0f32; n];

@@ -2,10 +2,13 @@
 //! wet low/high cut → width → ducking → dry/wet mix → output gain.
 //!
 //! The four algorithms (Room, Hall, Plate, Chamber) are presets of the same engine: different
-//! line lengths for the [`fdn`] tank, different [`diffuser`]
-//! delays and strengths, different early-reflection patterns
-//! ([`early_reflections`]; Plate has none and relies on a strong
-//! diffuser and short lines to be dense from the start), different modulation amounts. The
+//! line lengths for the [`fdn`] tank, different early-reflection patterns
+//! ([`early_reflections`]; Plate has no room reflections, only one tap at 0 ms: the diffused
+//! input itself, so it sounds at once, as a plate does), different modulation amounts. All
+//! share one dense [`diffuser`] (eight short Schroeder allpasses, see `DIFFUSER_LEFT_MS`): every
+//! reflection and every first pass through the tank is a noise-like burst, so every algorithm
+//! reads echo density 0.9 within 20 ms of the first arrival (Plate within 10 ms) and 1.0
+//! within 40 ms (Abel & Huang's measure, in the `metrics` module). The
 //! decay the user sets is the RT60 of every algorithm (Jot's absorption makes it exact for any
 //! line set; see [`fdn`]).
 //!
@@ -25,12 +28,13 @@ pub mod fdn;
 pub mod metrics;
 
 use crate::blocks::ducker::Ducker;
-use crate::blocks::filter::Svf;
+use crate::blocks::filter::{highpass_then_lowpass_stereo, Svf};
 use crate::blocks::mix::{DryWetMix, MixSettings};
 use crate::blocks::smoothing::LinearRamp;
 use crate::reverb::diffuser::{Diffuser, STAGES};
 use crate::reverb::early_reflections::EarlyReflections;
 use crate::reverb::fdn::{DecaySettings, Fdn, LINES};
+use crate::simd::Simd;
 
 /// Largest chunk the engine works in (stack scratch buffers).
 pub const MAX_CHUNK: usize = 64;
@@ -55,7 +59,7 @@ pub enum Algorithm {
     /// Concert hall: long lines, reflections up to ≈75 ms.
     #[default]
     Hall,
-    /// Plate: no early reflections, strong diffusion, short dense lines.
+    /// Plate: no room reflections (only the 0 ms onset tap), short dense lines.
     Plate,
     /// Chamber: between room and hall, bright and dense.
     Chamber,
@@ -102,11 +106,23 @@ pub struct Preset {
     pub mod_scale: f32,
 }
 
+/// Input diffuser of every algorithm (Schroeder allpasses, see [`diffuser`]): eight short
+/// stages, 0.37–4.8 ms, roughly ×1.42 apart and different per channel, gain 0.8 at diffusion
+/// 100 %. Short stages with a high gain smear every arrival into a dense burst within a few
+/// milliseconds whose energy is spent within ≈15 ms (the longest stage's echoes decay by
+/// 20·log10(0.64) ≈ −3.9 dB per 4.6 ms at the default diffusion 80 %), so each early
+/// reflection and each first pass of the tank is already noise-like: normalised echo density
+/// 0.9 within 20 ms at every size (issue 17). Longer stages (Dattorro's 3.6–12.7 ms) spread the
+/// energy later and start sparse: their bursts rise over 15 ms, which reads as sparse.
+const DIFFUSER_LEFT_MS: [f32; STAGES] = [0.37, 0.53, 0.79, 1.13, 1.61, 2.29, 3.23, 4.57];
+const DIFFUSER_RIGHT_MS: [f32; STAGES] = [0.41, 0.59, 0.83, 1.19, 1.73, 2.43, 3.41, 4.83];
+const DIFFUSER_GAINS: [f32; STAGES] = [0.8; STAGES];
+
 const ROOM: Preset = Preset {
     lines_ms: [5.3, 6.7, 8.5, 10.7, 13.3, 16.9, 21.1, 26.3],
-    diffuser_left_ms: [1.37, 2.11, 3.29, 4.91],
-    diffuser_right_ms: [1.53, 2.29, 3.07, 5.23],
-    diffuser_gains: [0.7, 0.7, 0.65, 0.65],
+    diffuser_left_ms: DIFFUSER_LEFT_MS,
+    diffuser_right_ms: DIFFUSER_RIGHT_MS,
+    diffuser_gains: DIFFUSER_GAINS,
     er_span_ms: (0.8, 20.0),
     er_taps: 16,
     er_seed: 0x5eed_0001,
@@ -115,9 +131,9 @@ const ROOM: Preset = Preset {
 
 const HALL: Preset = Preset {
     lines_ms: [13.7, 17.9, 23.3, 30.1, 38.9, 50.3, 64.7, 79.3],
-    diffuser_left_ms: [1.91, 2.87, 4.53, 6.77],
-    diffuser_right_ms: [2.07, 3.13, 4.21, 7.09],
-    diffuser_gains: [0.8, 0.8, 0.75, 0.75],
+    diffuser_left_ms: DIFFUSER_LEFT_MS,
+    diffuser_right_ms: DIFFUSER_RIGHT_MS,
+    diffuser_gains: DIFFUSER_GAINS,
     er_span_ms: (1.0, 50.0),
     er_taps: 16,
     er_seed: 0x5eed_0002,
@@ -126,20 +142,20 @@ const HALL: Preset = Preset {
 
 const PLATE: Preset = Preset {
     lines_ms: [4.7, 5.9, 7.1, 8.9, 10.7, 12.7, 15.1, 17.9],
-    diffuser_left_ms: [4.77, 3.6, 12.73, 9.31],
-    diffuser_right_ms: [4.31, 3.93, 11.87, 9.83],
-    diffuser_gains: [0.75, 0.75, 0.625, 0.625],
+    diffuser_left_ms: DIFFUSER_LEFT_MS,
+    diffuser_right_ms: DIFFUSER_RIGHT_MS,
+    diffuser_gains: DIFFUSER_GAINS,
     er_span_ms: (0.0, 0.0),
-    er_taps: 0,
+    er_taps: 1,
     er_seed: 0,
     mod_scale: 0.5,
 };
 
 const CHAMBER: Preset = Preset {
     lines_ms: [15.3, 17.9, 20.8, 24.1, 28.3, 32.9, 38.1, 44.3],
-    diffuser_left_ms: [1.63, 2.43, 3.71, 5.57],
-    diffuser_right_ms: [1.79, 2.61, 3.97, 5.31],
-    diffuser_gains: [0.75, 0.72, 0.68, 0.65],
+    diffuser_left_ms: DIFFUSER_LEFT_MS,
+    diffuser_right_ms: DIFFUSER_RIGHT_MS,
+    diffuser_gains: DIFFUSER_GAINS,
     er_span_ms: (2.0, 42.0),
     er_taps: 14,
     er_seed: 0x5eed_0004,
@@ -147,7 +163,7 @@ const CHAMBER: Preset = Preset {
 };
 
 /// Longest diffuser stage over all presets (ms).
-const MAX_DIFFUSER_MS: f32 = 13.0;
+const MAX_DIFFUSER_MS: f32 = 5.0;
 
 /// The reflection pattern of a preset: `taps` per channel between the span's ends, denser
 /// towards the end, 12 dB quieter at the end than at the start, random signs (xorshift32),
@@ -262,6 +278,11 @@ impl Tank {
         let mean_ms = p.lines_ms.iter().sum::<f32>() / LINES as f32;
         self.late_gain = (mean_ms / 50.0).sqrt();
         self.fdn.set_input_gain(self.late_gain);
+    }
+
+    /// Runs the tank's kernels at `simd` (see [`crate::simd`]).
+    pub fn set_simd(&mut self, simd: Simd) {
+        self.fdn.set_simd(simd);
     }
 
     /// The loaded algorithm.
@@ -570,6 +591,8 @@ pub struct Reverb {
     scratch: [[f32; MAX_CHUNK]; 9],
     /// True while [`sleep`](Reverb::sleep) has cleared the tanks and nothing ran since.
     asleep: bool,
+    /// Kernel choice of the wet filters (see [`crate::simd`]).
+    simd: Simd,
 }
 
 impl Default for Reverb {
@@ -603,6 +626,16 @@ impl Reverb {
             high_cut_hz: 20_000.0,
             scratch: [[0.0; MAX_CHUNK]; 9],
             asleep: false,
+            simd: Simd::current(),
+        }
+    }
+
+    /// Runs every kernel at `simd` from now on (default [`Simd::current`]); e.g.
+    /// `Simd::scalar()` for the portable paths.
+    pub fn set_simd(&mut self, simd: Simd) {
+        self.simd = simd;
+        for t in &mut self.tanks {
+            t.set_simd(simd);
         }
     }
 
@@ -885,11 +918,16 @@ impl Reverb {
             self.tanks[active].process(Some((pre_l, pre_r)), wet_l, wet_r, early, late);
         }
 
-        // Wet filters.
-        for k in 0..n {
-            wet_l[k] = self.high_cut[0].process_low(self.low_cut[0].process_high(wet_l[k]));
-            wet_r[k] = self.high_cut[1].process_low(self.low_cut[1].process_high(wet_r[k]));
-        }
+        // Wet filters: the shared stereo high-pass → low-pass (both channels and both filters
+        // in the lanes of one SIMD step per pair of samples; the same filters as
+        // `process_low(process_high(x))` per sample).
+        highpass_then_lowpass_stereo(
+            self.simd,
+            &mut self.low_cut,
+            &mut self.high_cut,
+            wet_l,
+            wet_r,
+        );
 
         // Ducking gain from the dry input.
         let duck = !self.ducker.is_bypassed();
