@@ -313,6 +313,45 @@ fn instance_row_text(v: &InstanceView) -> String {
 // Gel EQ
 // ---------------------------------------------------------------------------------------------
 
+/// How many other tracks are overlaid by default: the first ones the panel sees, so a small
+/// session shows everything at once and a big one is not cluttered. Each track gets this
+/// choice once; the user's checkbox wins from then on.
+pub const DEFAULT_OVERLAYS: usize = 3;
+
+/// Give each track in `others` not yet in `seen` the default overlay choice (on while fewer
+/// than [`DEFAULT_OVERLAYS`] are overlaid), and remember it as seen.
+pub fn default_overlays(seen: &mut Vec<u64>, overlay: &mut Vec<u64>, others: &[u64]) {
+    for &id in others {
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        if overlay.len() < DEFAULT_OVERLAYS && !overlay.contains(&id) {
+            overlay.push(id);
+        }
+    }
+}
+
+/// The other track that collides most with `me`: the one whose worst collision range has the
+/// most shared energy ([`find_collisions`]); `None` when none collides. Ties go to the first.
+pub fn auto_partner(
+    me: &[f32],
+    others: &[(u64, &[f32])],
+    settings: &CollisionSettings,
+) -> Option<u64> {
+    let mut ranges = Vec::new();
+    let mut best: Option<(u64, f32)> = None;
+    for &(id, spectrum) in others {
+        if let Some(worst) = find_collisions(me, spectrum, settings, &mut ranges) {
+            let score = ranges[worst].score;
+            if best.is_none_or(|(_, s)| score > s) {
+                best = Some((id, score));
+            }
+        }
+    }
+    best.map(|(id, _)| id)
+}
+
 /// What the EQ editor should do after a click on a collision: add a bell band.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BellRequest {
@@ -431,7 +470,12 @@ pub struct EqLinkPanel {
     poller: Poller,
     /// Ids overlaid on the graph.
     overlay: Vec<u64>,
-    /// The track compared with this one in the collision view.
+    /// Ids the panel has seen (each gets the default overlay choice once).
+    seen: Vec<u64>,
+    /// The track the user picked to compare with; `None`: automatic.
+    picked: Option<u64>,
+    /// The track compared with this one in the collision view: the pick, else the track that
+    /// collides most with this one ([`auto_partner`]).
     partner: Option<u64>,
     settings: CollisionSettings,
     ranges: Vec<CollisionRange>,
@@ -453,6 +497,8 @@ impl EqLinkPanel {
             label,
             poller: Poller::new(),
             overlay: Vec::new(),
+            seen: Vec::new(),
+            picked: None,
             partner: None,
             settings: CollisionSettings::default(),
             ranges: Vec::new(),
@@ -478,24 +524,29 @@ impl EqLinkPanel {
         if !self.poller.poll(self.label.handle()) {
             return;
         }
-        // Forget picks of tracks that are gone.
+        // Forget picks of tracks that are gone; new tracks get the default overlay choice.
         let poller = &self.poller;
-        self.overlay
-            .retain(|id| poller.find(*id).is_some_and(|v| !v.is_self));
-        if self
-            .partner
-            .is_some_and(|id| poller.find(id).is_none_or(|v| v.is_self))
-        {
-            self.partner = None;
+        let live = |id: &u64| poller.find(*id).is_some_and(|v| !v.is_self);
+        self.overlay.retain(live);
+        self.seen.retain(live);
+        if !self.picked.as_ref().is_some_and(live) {
+            self.picked = None;
         }
-        if self.partner.is_none() {
-            // Default partner: the first overlaid track.
-            self.partner = self.overlay.first().copied();
-        }
+        let others: Vec<u64> = poller.others().map(|v| v.id).collect();
+        default_overlays(&mut self.seen, &mut self.overlay, &others);
         self.recompute();
     }
 
     fn recompute(&mut self) {
+        self.partner = self.picked.or_else(|| {
+            let me = self.poller.me()?;
+            let others: Vec<(u64, &[f32])> = self
+                .poller
+                .others()
+                .map(|v| (v.id, &v.output.0[..]))
+                .collect();
+            auto_partner(&me.output.0, &others, &self.settings)
+        });
         self.overlay_levels.clear();
         for &id in &self.overlay {
             let Some(v) = self.poller.find(id) else {
@@ -637,13 +688,22 @@ impl EqLinkPanel {
                             changed = true;
                         }
                         let partner = self.partner == Some(id);
+                        let picked = self.picked == Some(id);
+                        let hint = if picked {
+                            "Compared with this track (your pick). Click: back to automatic"
+                        } else if partner {
+                            "Compared automatically: this track collides most with yours. \
+                             Click to keep it"
+                        } else {
+                            "Compare with this track: shade where both are loud"
+                        };
                         if ui
                             .selectable_label(partner, RichText::new(text).color(colour))
-                            .on_hover_text("Compare with this track: shade where both are loud")
+                            .on_hover_text(hint)
                             .clicked()
                         {
-                            self.partner = if partner { None } else { Some(id) };
-                            if !partner && !self.overlay.contains(&id) {
+                            self.picked = if picked { None } else { Some(id) };
+                            if !picked && !self.overlay.contains(&id) {
                                 self.overlay.push(id);
                             }
                             changed = true;
@@ -661,7 +721,13 @@ impl EqLinkPanel {
                 .font(theme::small_font())
                 .color(theme::TEXT_DIM),
         );
+        let any_other = self.poller.others().next().is_some();
         match (self.partner, self.worst_collision()) {
+            (None, _) if any_other => {
+                ui.label(
+                    RichText::new("No collision with the other tracks").color(theme::METER_GREEN),
+                );
+            }
             (None, _) => {
                 ui.label(
                     RichText::new("Pick a track to compare")
@@ -1008,6 +1074,36 @@ mod tests {
         let f = bin_freq_hz(up);
         let tilt = display_db(0.0, up, enbw, 4.5) - display_db(0.0, up, enbw, 0.0);
         assert!((tilt - 4.5 * (f / 1000.0).log2()).abs() < 1e-4);
+    }
+
+    #[test]
+    fn the_first_tracks_are_overlaid_once_and_the_users_choice_stays() {
+        let (mut seen, mut overlay) = (Vec::new(), Vec::new());
+        default_overlays(&mut seen, &mut overlay, &[1, 2]);
+        assert_eq!(overlay, vec![1, 2]);
+        // The user unchecks 1; it stays off when the registry is read again.
+        overlay.retain(|&id| id != 1);
+        default_overlays(&mut seen, &mut overlay, &[1, 2, 3, 4, 5]);
+        assert_eq!(overlay, vec![2, 3, 4], "up to DEFAULT_OVERLAYS = 3");
+        assert_eq!(seen, vec![1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn the_automatic_partner_is_the_track_that_collides_most() {
+        let band = |lo: usize, hi: usize, db: f32| -> Vec<f32> {
+            (0..SPECTRUM_BINS)
+                .map(|i| if (lo..=hi).contains(&i) { db } else { -110.0 })
+                .collect()
+        };
+        let me = band(10, 30, -20.0);
+        let narrow = band(28, 30, -20.0); // 3 bins in common
+        let wide = band(15, 25, -25.0); // 11 bins in common, 5 dB quieter: more energy
+        let apart = band(60, 80, -20.0); // none
+        let s = CollisionSettings::default();
+        let others = [(7, &narrow[..]), (8, &wide[..]), (9, &apart[..])];
+        assert_eq!(auto_partner(&me, &others, &s), Some(8));
+        assert_eq!(auto_partner(&me, &others[2..], &s), None);
+        assert_eq!(auto_partner(&me, &[], &s), None);
     }
 
     #[test]
