@@ -418,7 +418,14 @@ fn analyse(ring: &Ring, sample_rate: f32, analysis: &mut Option<(analysis::Signa
     }
     if let Some((a, read)) = analysis {
         let (l, r) = a.pending();
-        let new = ring.drain(read, l, r);
+        let before = l.len();
+        let (new, gap) = ring.drain(read, l, r);
+        if gap {
+            // The publisher fell behind (or the host sent a block longer than the ring): a
+            // frame across the gap would splatter a click over every band, so start afresh.
+            l.drain(..before);
+            r.drain(..before);
+        }
         a.process_new(new);
     }
 }

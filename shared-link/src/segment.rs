@@ -351,16 +351,65 @@ pub(crate) mod windows {
     }
 }
 
-#[cfg(all(test, unix))]
-mod tests {
+/// Both backends: the same object seen through two mappings, and another layout refused.
+#[cfg(test)]
+mod portable_tests {
     use super::*;
-    use std::ffi::CString;
     use std::sync::atomic::Ordering;
 
     /// A segment name private to this test and process.
-    fn test_name(tag: &str) -> String {
+    pub(super) fn test_name(tag: &str) -> String {
         format!("gel-link-unit-{}-{tag}", std::process::id())
     }
+
+    /// Remove a named segment (a Windows mapping goes with its last handle by itself).
+    pub(super) fn remove(name: &str) {
+        #[cfg(unix)]
+        posix::unlink(name);
+        #[cfg(not(unix))]
+        let _ = name;
+    }
+
+    #[test]
+    fn two_mappings_share_one_object() {
+        let name = test_name("shared");
+        remove(&name);
+        let a = Segment::open(&name).expect("create");
+        let b = Segment::open(&name).expect("open existing");
+        // A write through one mapping is seen through the other.
+        a.slot(3).owner.store(77, Ordering::Release);
+        assert_eq!(b.slot(3).owner.load(Ordering::Acquire), 77);
+        b.slot(127).heartbeat_ms.store(5, Ordering::Release);
+        assert_eq!(a.slot(127).heartbeat_ms.load(Ordering::Acquire), 5);
+        drop((a, b));
+        remove(&name);
+    }
+
+    #[test]
+    fn another_layout_version_is_ignored_with_a_message() {
+        let name = test_name("version");
+        remove(&name);
+        let a = Segment::open(&name).expect("create");
+        a.header().version.store(99, Ordering::Release);
+        let err = Segment::open(&name).err().expect("must refuse");
+        assert!(err.contains("another Gel version"), "{err}");
+        assert!(err.contains("layout 99"), "{err}");
+        // Same version, other slot size: also refused.
+        a.header().initialise();
+        a.header().slot_size.store(512, Ordering::Release);
+        let err = Segment::open(&name).err().expect("must refuse");
+        assert!(err.contains("512 bytes"), "{err}");
+        drop(a);
+        remove(&name);
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::portable_tests::test_name;
+    use super::*;
+    use std::ffi::CString;
+    use std::sync::atomic::Ordering;
 
     fn mode_of(name: &str) -> u32 {
         let c = CString::new(posix::os_name(name)).unwrap();
@@ -376,34 +425,16 @@ mod tests {
     }
 
     #[test]
-    fn created_with_user_only_permissions_and_shared_between_mappings() {
+    fn created_with_user_only_permissions() {
         let name = test_name("perm");
         posix::unlink(&name);
-        // A permissive umask must not widen the mode.
-        let a = Segment::open(&name).expect("create");
+        // Even under a permissive umask the mode is exactly 0600.
+        // SAFETY: umask has no preconditions; restored below.
+        let old = unsafe { libc::umask(0) };
+        let a = Segment::open(&name);
+        unsafe { libc::umask(old) };
+        let a = a.expect("create");
         assert_eq!(mode_of(&name), 0o600);
-        let b = Segment::open(&name).expect("open existing");
-        // Two mappings of one object: a write through one is seen through the other.
-        a.slot(3).owner.store(77, Ordering::Release);
-        assert_eq!(b.slot(3).owner.load(Ordering::Acquire), 77);
-        drop((a, b));
-        posix::unlink(&name);
-    }
-
-    #[test]
-    fn another_layout_version_is_ignored_with_a_message() {
-        let name = test_name("version");
-        posix::unlink(&name);
-        let a = Segment::open(&name).expect("create");
-        a.header().version.store(99, Ordering::Release);
-        let err = Segment::open(&name).err().expect("must refuse");
-        assert!(err.contains("another Gel version"), "{err}");
-        assert!(err.contains("layout 99"), "{err}");
-        // Same version, other slot size: also refused.
-        a.header().initialise();
-        a.header().slot_size.store(512, Ordering::Release);
-        let err = Segment::open(&name).err().expect("must refuse");
-        assert!(err.contains("512 bytes"), "{err}");
         drop(a);
         posix::unlink(&name);
     }

@@ -38,18 +38,19 @@ impl Ring {
         if n == 0 {
             return;
         }
-        // Only the newest RING_LEN samples can be kept anyway.
+        // Only the newest RING_LEN samples can be kept anyway; the skipped ones still count as
+        // written, so the consumer sees the gap.
         let skip = n.saturating_sub(RING_LEN);
         let (left, right) = (&left[skip..n], &right[skip..n]);
         let w = self.written.load(Ordering::Relaxed);
-        let start = w as usize & MASK;
+        let start = w.wrapping_add(skip as u64) as usize & MASK;
         let first = (RING_LEN - start).min(left.len());
         store(&self.left[start..start + first], &left[..first]);
         store(&self.right[start..start + first], &right[..first]);
         store(&self.left[..left.len() - first], &left[first..]);
         store(&self.right[..right.len() - first], &right[first..]);
         self.written
-            .store(w.wrapping_add(left.len() as u64), Ordering::Release);
+            .store(w.wrapping_add(n as u64), Ordering::Release);
         if !self.used.load(Ordering::Relaxed) {
             self.used.store(true, Ordering::Relaxed);
         }
@@ -60,11 +61,18 @@ impl Ring {
     }
 
     /// Consumer: append the samples written since `*read` to `left`/`right` (newest
-    /// `RING_LEN` at most) and advance `*read`. Returns how many samples were appended; samples
-    /// the producer overwrote during the copy are dropped from the front.
-    pub fn drain(&self, read: &mut u64, left: &mut Vec<f32>, right: &mut Vec<f32>) -> usize {
+    /// `RING_LEN` at most) and advance `*read`. Returns how many samples were appended and
+    /// whether samples were lost before them (the consumer fell behind, or the producer
+    /// overwrote samples during the copy; those are dropped from the front).
+    pub fn drain(
+        &self,
+        read: &mut u64,
+        left: &mut Vec<f32>,
+        right: &mut Vec<f32>,
+    ) -> (usize, bool) {
         let w = self.written.load(Ordering::Acquire);
         let from = (*read).max(w.saturating_sub(RING_LEN as u64));
+        let mut gap = from > *read;
         let (l0, r0) = (left.len(), right.len());
         for pos in from..w {
             let i = pos as usize & MASK;
@@ -79,9 +87,10 @@ impl Ring {
             let drop = ((valid_from - from) as usize).min(left.len() - l0);
             left.drain(l0..l0 + drop);
             right.drain(r0..r0 + drop);
+            gap = true;
         }
         *read = w;
-        left.len() - l0
+        (left.len() - l0, gap)
     }
 }
 
@@ -113,7 +122,7 @@ mod tests {
                 ring.drain(&mut read, &mut l, &mut r);
             }
         }
-        ring.drain(&mut read, &mut l, &mut r);
+        assert!(!ring.drain(&mut read, &mut l, &mut r).1);
         // Between drains at most 3000 samples arrive, far below RING_LEN: nothing is lost.
         assert_eq!(l, expected);
         assert!(l.iter().zip(&r).all(|(a, b)| *a == -*b));
@@ -126,8 +135,9 @@ mod tests {
         let (mut l, mut r) = (Vec::new(), Vec::new());
         let big: Vec<f32> = (0..RING_LEN * 3).map(|i| i as f32).collect();
         ring.push(&big, &big);
-        let n = ring.drain(&mut read, &mut l, &mut r);
+        let (n, gap) = ring.drain(&mut read, &mut l, &mut r);
         assert_eq!(n, RING_LEN);
+        assert!(gap);
         assert_eq!(l[0], (RING_LEN * 2) as f32);
         assert_eq!(*l.last().unwrap(), (RING_LEN * 3 - 1) as f32);
     }
