@@ -390,10 +390,11 @@ pub fn bell_for_collision(range: &CollisionRange) -> BellRequest {
     }
 }
 
-/// "Bass ↔ Kick: 60–110 Hz".
+/// "Bass vs Kick: 60–110 Hz".
 pub fn collision_text(me: &str, other: &str, range: &CollisionRange) -> String {
     let (lo, hi) = collision_edges_hz(range);
-    format!("{me} ↔ {other}: {}", format_range(lo, hi))
+    // "vs", not "↔": egui's default fonts have no arrows.
+    format!("{me} vs {other}: {}", format_range(lo, hi))
 }
 
 /// "60–110 Hz", "1.8–3.6 kHz", "450 Hz–1.2 kHz".
@@ -636,18 +637,23 @@ impl EqLinkPanel {
     /// when the user clicked "Cut" on the worst collision.
     pub fn column(&mut self, ui: &mut Ui) -> Option<BellRequest> {
         let mut request = None;
-        crate::section(ui, "Link", |ui| {
-            ui.set_width(EQ_COLUMN_WIDTH - 2.0 * theme::spacing::SECTION_MARGIN as f32);
-            let status = self.label.handle().status();
-            status_line(ui, &status, self.poller.others().count());
-            ui.add_space(2.0);
-            label_row(ui, &self.label, &mut self.label_edit);
-            ui.add_space(4.0);
-            if self.list(ui) {
-                self.recompute();
-            }
-            ui.add_space(6.0);
-            request = self.readout(ui);
+        ui.vertical(|ui| {
+            crate::section(ui, "Link", |ui| {
+                ui.vertical(|ui| {
+                    let inner = EQ_COLUMN_WIDTH - 2.0 * theme::spacing::SECTION_MARGIN as f32;
+                    ui.set_width(inner);
+                    let status = self.label.handle().status();
+                    status_line(ui, &status, self.poller.others().count());
+                    ui.add_space(2.0);
+                    label_row(ui, &self.label, &mut self.label_edit);
+                    ui.add_space(4.0);
+                    if self.list(ui) {
+                        self.recompute();
+                    }
+                    ui.add_space(6.0);
+                    request = self.readout(ui);
+                });
+            });
         });
         request
     }
@@ -827,16 +833,20 @@ impl PannerLinkPanel {
     /// Draw the section `width` points wide.
     pub fn show(&mut self, ui: &mut Ui, width: f32) {
         self.poller.poll(self.label.handle());
-        crate::section(ui, "Link", |ui| {
-            let inner = width - 2.0 * theme::spacing::SECTION_MARGIN as f32;
-            ui.set_width(inner);
-            let status = self.label.handle().status();
-            status_line(ui, &status, self.poller.others().count());
-            label_row(ui, &self.label, &mut self.label_edit);
-            ui.add_space(4.0);
-            self.map(ui, Vec2::new(inner, 150.0));
-            ui.add_space(4.0);
-            self.list(ui);
+        ui.vertical(|ui| {
+            crate::section(ui, "Link", |ui| {
+                ui.vertical(|ui| {
+                    let inner = width - 2.0 * theme::spacing::SECTION_MARGIN as f32;
+                    ui.set_width(inner);
+                    let status = self.label.handle().status();
+                    status_line(ui, &status, self.poller.others().count());
+                    label_row(ui, &self.label, &mut self.label_edit);
+                    ui.add_space(4.0);
+                    self.map(ui, Vec2::new(inner, 150.0));
+                    ui.add_space(4.0);
+                    self.list(ui);
+                });
+            });
         });
     }
 
@@ -894,6 +904,9 @@ impl PannerLinkPanel {
 
         let hover = response.hover_pos();
         let mut hovered: Option<(Pos2, String)> = None;
+        // Label anchors already used: a track on the same spot as another gets its name one
+        // line higher, so both stay readable.
+        let mut labels: Vec<(Pos2, String, Color32)> = Vec::new();
         // Others first, self on top.
         for v in self.poller.others().chain(self.poller.me()) {
             let p = field_pos(plot, v.placement.balance, v.placement.width);
@@ -915,16 +928,29 @@ impl PannerLinkPanel {
             } else {
                 painter.circle_filled(p, 5.0, colour);
             }
-            painter.text(
-                p + Vec2::new(0.0, -8.0),
-                Align2::CENTER_BOTTOM,
-                short(&v.label, 12),
-                small.clone(),
-                colour,
-            );
+            labels.push((p, short(&v.label, 12), colour));
             if hover.is_some_and(|h| h.distance(p) < 8.0) {
                 hovered = Some((p, placement_text(v)));
             }
+        }
+        // Names after every marker, right of their marker (left of it near the right edge); a
+        // name that would overlap one already placed moves up a line, so tracks on the same
+        // spot stay readable.
+        let mut placed: Vec<Rect> = Vec::new();
+        for (p, text, colour) in labels {
+            let galley = painter.layout_no_wrap(text, small.clone(), colour);
+            let size = galley.size();
+            let x = if p.x + 9.0 + size.x < rect.right() - 2.0 {
+                p.x + 9.0
+            } else {
+                p.x - 9.0 - size.x
+            };
+            let mut r = Rect::from_min_size(Pos2::new(x, p.y - size.y / 2.0), size);
+            while placed.iter().any(|q| q.intersects(r)) && r.top() > rect.top() {
+                r = r.translate(Vec2::new(0.0, -size.y));
+            }
+            placed.push(r);
+            painter.galley(r.min, galley, colour);
         }
         painter.add(Shape::rect_stroke(
             rect,
@@ -1040,7 +1066,7 @@ mod tests {
         assert!((bell.q - ratio.sqrt() / (ratio - 1.0)).abs() < 1e-4);
         assert_eq!(bell.gain_db, COLLISION_CUT_DB);
         let text = collision_text("Bass", "Kick", &r);
-        assert!(text.starts_with("Bass ↔ Kick: "), "{text}");
+        assert!(text.starts_with("Bass vs Kick: "), "{text}");
     }
 
     #[test]

@@ -192,7 +192,9 @@ impl Plugin for GelDelay {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.display.clone())
+        // Gel Link: the host's track name is this instance's label in other Gel editors.
+        let label = gel_ui::link_panel::TrackLabel::new(self.link.clone());
+        editor::create(self.params.clone(), self.display.clone()).map(|e| label.follow_host(e))
     }
 
     fn activate(

@@ -129,7 +129,8 @@ impl Plugin for GelEq {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.shared.clone())
+        let label = gel_ui::link_panel::TrackLabel::new(self.link.clone());
+        editor::create(self.params.clone(), self.shared.clone(), label)
     }
 
     fn activate(

@@ -120,7 +120,8 @@ impl Plugin for GelPanner {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.display.clone())
+        let label = gel_ui::link_panel::TrackLabel::new(self.link.clone());
+        editor::create(self.params.clone(), self.display.clone(), label)
     }
 
     fn activate(
