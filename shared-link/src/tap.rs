@@ -1,10 +1,11 @@
 //! The audio thread's handoff: one single-producer ring of recent stereo samples per signal
-//! (output, input). Pushing is a loop of relaxed atomic stores and one release store of the
-//! write count: no allocation, no lock, no system call, no waiting. The ring overwrites its
+//! (output, input). Pushing is a loop of relaxed atomic stores — one 64-bit store per stereo
+//! frame, left and right packed — and one release store of the write count: no allocation, no
+//! lock, no system call, no waiting. The ring overwrites its
 //! oldest samples; the publisher reads what is newest and detects (by the write count) samples
 //! that were overwritten while it copied them.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Samples per channel: 341 ms at 48 kHz, 85 ms at 192 kHz. The publisher drains every
 /// 100 ms; at rates above ~160 kHz it loses part of each tick, which only shortens the
@@ -13,8 +14,8 @@ pub(crate) const RING_LEN: usize = 1 << 14;
 const MASK: usize = RING_LEN - 1;
 
 pub(crate) struct Ring {
-    left: Box<[AtomicU32]>,
-    right: Box<[AtomicU32]>,
+    /// Stereo frames: left sample bits in the low half, right in the high half.
+    frames: Box<[AtomicU64]>,
     /// Samples ever written (per channel).
     written: AtomicU64,
     /// Set by the first push (the instance has this signal).
@@ -24,8 +25,7 @@ pub(crate) struct Ring {
 impl Ring {
     pub fn new() -> Self {
         Self {
-            left: (0..RING_LEN).map(|_| AtomicU32::new(0)).collect(),
-            right: (0..RING_LEN).map(|_| AtomicU32::new(0)).collect(),
+            frames: (0..RING_LEN).map(|_| AtomicU64::new(0)).collect(),
             written: AtomicU64::new(0),
             used: AtomicBool::new(false),
         }
@@ -45,10 +45,16 @@ impl Ring {
         let w = self.written.load(Ordering::Relaxed);
         let start = w.wrapping_add(skip as u64) as usize & MASK;
         let first = (RING_LEN - start).min(left.len());
-        store(&self.left[start..start + first], &left[..first]);
-        store(&self.right[start..start + first], &right[..first]);
-        store(&self.left[..left.len() - first], &left[first..]);
-        store(&self.right[..right.len() - first], &right[first..]);
+        store(
+            &self.frames[start..start + first],
+            &left[..first],
+            &right[..first],
+        );
+        store(
+            &self.frames[..left.len() - first],
+            &left[first..],
+            &right[first..],
+        );
         self.written
             .store(w.wrapping_add(n as u64), Ordering::Release);
         if !self.used.load(Ordering::Relaxed) {
@@ -76,8 +82,9 @@ impl Ring {
         let (l0, r0) = (left.len(), right.len());
         for pos in from..w {
             let i = pos as usize & MASK;
-            left.push(f32::from_bits(self.left[i].load(Ordering::Relaxed)));
-            right.push(f32::from_bits(self.right[i].load(Ordering::Relaxed)));
+            let frame = self.frames[i].load(Ordering::Relaxed);
+            left.push(f32::from_bits(frame as u32));
+            right.push(f32::from_bits((frame >> 32) as u32));
         }
         // Positions older than `w_after − RING_LEN` may have been overwritten meanwhile.
         std::sync::atomic::fence(Ordering::Acquire);
@@ -95,9 +102,12 @@ impl Ring {
 }
 
 #[inline]
-fn store(dst: &[AtomicU32], src: &[f32]) {
-    for (d, s) in dst.iter().zip(src) {
-        d.store(s.to_bits(), Ordering::Relaxed);
+fn store(dst: &[AtomicU64], left: &[f32], right: &[f32]) {
+    for ((d, l), r) in dst.iter().zip(left).zip(right) {
+        d.store(
+            u64::from(l.to_bits()) | (u64::from(r.to_bits()) << 32),
+            Ordering::Relaxed,
+        );
     }
 }
 

@@ -10,8 +10,11 @@
 //! Each test process uses a private segment (`GEL_LINK_NAMESPACE=hosttest-<pid>`), inherited by
 //! its children, so parallel test runs never see each other.
 
+#[cfg(unix)]
 use std::io::{BufRead, BufReader};
+#[cfg(unix)]
 use std::path::PathBuf;
+#[cfg(unix)]
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -433,8 +436,13 @@ fn instances_in_one_process_see_each_others_spectra() {
         assert!(removed.elapsed() < Duration::from_secs(2), "still listed");
         std::thread::sleep(Duration::from_millis(10));
     }
-    let left: Vec<PluginKind> = others(&reader).iter().map(|v| v.kind).collect();
-    assert_eq!(left, vec![PluginKind::Eq, PluginKind::Panner]);
+    // The others stay (listed in slot order, which depends on what was free).
+    let mut left: Vec<String> = others(&reader)
+        .iter()
+        .map(|v| format!("{:?}", v.kind))
+        .collect();
+    left.sort();
+    assert_eq!(left, ["Eq", "Panner"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -443,12 +451,11 @@ fn instances_in_one_process_see_each_others_spectra() {
 
 /// Child mode: `GEL_LINK_CHILD="<bundle>:<lo>:<hi>:<seconds>"` hosts that plugin (CLAP) with
 /// that noise in real time, then prints the kinds of the other instances it sees in its session
-/// (`SEEN <kinds>`). Without the variable (every normal run) it does nothing.
+/// (`SEEN <kinds>`). Only the two-process test runs it (`--ignored --exact child_host`).
 #[test]
+#[ignore = "child-process entry of the two-process test, not a test by itself"]
 fn child_host() {
-    let Ok(spec) = std::env::var("GEL_LINK_CHILD") else {
-        return;
-    };
+    let spec = std::env::var("GEL_LINK_CHILD").expect("run by the two-process test only");
     let parts: Vec<&str> = spec.split(':').collect();
     let (bundle, lo, hi, secs): (&str, f64, f64, f64) = (
         parts[0],
@@ -480,11 +487,13 @@ fn child_host() {
 }
 
 /// Spawn this test binary in child mode under `exe`.
+#[cfg(unix)]
 fn spawn_child(exe: &PathBuf, spec: &str) -> (Child, BufReader<std::process::ChildStdout>) {
     let mut child = Command::new(exe)
         .args([
             "child_host",
             "--exact",
+            "--ignored",
             "--nocapture",
             "--test-threads",
             "1",
@@ -506,7 +515,8 @@ fn spawn_child(exe: &PathBuf, spec: &str) -> (Child, BufReader<std::process::Chi
 
 /// This test binary under a plugin bridge's name (REAPER's `reaper_host64`), hard-linked (or
 /// copied) next to it: run under that name, its session is this process, found through the
-/// real `/proc` (Toolhelp on Windows) lookup.
+/// real `/proc` lookup.
+#[cfg(unix)]
 fn bridge_named_copy() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe
@@ -579,8 +589,10 @@ fn instances_in_a_bridge_process_join_the_session_and_crashes_vanish() {
         .iter()
         .any(|v| v.kind == PluginKind::Compressor)
     {
+        // 2 s after its last heartbeat (≤ 100 ms before the kill), plus this loop's own
+        // scheduling on a loaded machine.
         assert!(
-            killed.elapsed() < Duration::from_millis(STALE_AFTER_MS + 300),
+            killed.elapsed() < Duration::from_millis(STALE_AFTER_MS + 500),
             "a killed instance is still listed after {:?}",
             killed.elapsed()
         );
