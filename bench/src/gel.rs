@@ -35,6 +35,26 @@ impl GelPlugin {
         })
     }
 
+    /// The same bundle with Gel Link turned off, for the "Gel Link off" rows: a private copy of
+    /// the library (its own statics, so it reads `GEL_LINK_DISABLE` for itself), loaded while
+    /// the variable is set. Every other instance of the run shares as usual.
+    pub fn load_link_disabled(path: &Path, label: &str) -> Result<GelPlugin, String> {
+        let dir = std::env::temp_dir().join(format!("gel-bench-link-off-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let file_name = path
+            .file_name()
+            .ok_or_else(|| format!("{}: no file name", path.display()))?;
+        let copy = dir.join(file_name);
+        std::fs::copy(path, &copy)
+            .map_err(|e| format!("copy {} -> {}: {e}", path.display(), copy.display()))?;
+        std::env::set_var("GEL_LINK_DISABLE", "1");
+        let loaded = GelPlugin::load(&copy, label);
+        std::env::remove_var("GEL_LINK_DISABLE");
+        // The library stays mapped; the file is not needed any more (Windows keeps it: ignored).
+        let _ = std::fs::remove_dir_all(&dir);
+        loaded
+    }
+
     pub fn param(&self, name: &str) -> Result<&ParamInfo, String> {
         self.params.iter().find(|p| p.name == name).ok_or_else(|| {
             let names: Vec<&str> = self.params.iter().map(|p| p.name.as_str()).collect();

@@ -455,6 +455,30 @@ fn run(args: &Args) -> Result<(), String> {
                 });
             }
         }
+        // The first setup once more with Gel Link off: "Gel / this" of that row is the cost of
+        // sharing on the audio thread (on ÷ off).
+        if let Some(&(on_row, setup)) = gel_rows.first() {
+            let label = format!("{} — Gel Link off", setup.label);
+            let loaded = gel::GelPlugin::load_link_disabled(&bundle, &label)
+                .and_then(|mut g| g.apply(setup.settings).map(|_| g));
+            match loaded {
+                Ok(mut g) => {
+                    g.activate(RATE, BLOCK);
+                    entries.push(Entry {
+                        row: Row {
+                            category: cat.key.to_string(),
+                            label,
+                            kind: RowKind::Gel,
+                            runs: Vec::new(),
+                            compare_with: Some(on_row),
+                            settings: "as the row above, with GEL_LINK_DISABLE=1".into(),
+                        },
+                        proc_: Box::new(g),
+                    });
+                }
+                Err(e) => notes.push(format!("skipped {label}: {e}")),
+            }
+        }
         for p in peers.iter().filter(|p| p.category == cat.list_category) {
             let compare = gel_rows
                 .iter()
@@ -475,6 +499,7 @@ fn run(args: &Args) -> Result<(), String> {
         input[0][..input[0].len().min(48_000)].to_vec(),
         input[1][..input[1].len().min(48_000)].to_vec(),
     ];
+    let wall = std::time::Instant::now();
     for e in entries.iter_mut() {
         run_once(e.proc_.as_mut(), &warm, &mut out);
     }
@@ -490,6 +515,22 @@ fn run(args: &Args) -> Result<(), String> {
             e.row.runs.push(s);
         }
         println!("run {}/{} done", r + 1, args.runs);
+    }
+    if let Some((cpu_s, threads)) = cpu::link_publisher_cpu_seconds() {
+        let sharing = entries
+            .iter()
+            .filter(|e| e.row.kind == RowKind::Gel && !e.row.label.ends_with("Gel Link off"))
+            .count();
+        let wall_s = wall.elapsed().as_secs_f64();
+        notes.push(format!(
+            "Gel Link publishers (background threads, not in the table): {cpu_s:.3} s CPU in \
+             {threads} thread(s) over {wall_s:.1} s wall for {sharing} sharing instance(s), \
+             {:.3} % of one core per instance. An upper bound: the bench feeds audio far faster \
+             than real time, so every 100 ms tick finds a full ring (16384 samples per signal) \
+             instead of the 4800 a real-time 48 kHz stream brings.",
+            100.0 * cpu_s / wall_s / sharing.max(1) as f64
+        ));
+        println!("note: {}", notes.last().unwrap());
     }
     let rows: Vec<Row> = entries.into_iter().map(|e| e.row).collect();
     let table = markdown_table(&rows, seconds, args.runs);

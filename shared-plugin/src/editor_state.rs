@@ -75,6 +75,11 @@ pub struct GelEditorState {
     height: AtomicF32,
     zoom: AtomicF32,
     open: AtomicBool,
+    /// The size the plugin asked for: a restored state is never smaller (the editors are not
+    /// resizable, so a size saved by an older version whose layout was smaller would cut off
+    /// what was added since).
+    min_width: f32,
+    min_height: f32,
 }
 
 impl GelEditorState {
@@ -90,11 +95,14 @@ impl GelEditorState {
 
     /// A state with an explicit zoom (clamped).
     pub fn new(width: f32, height: f32, zoom: f32) -> Self {
+        let (width, height) = (clamp_side(width, 600.0), clamp_side(height, 400.0));
         Self {
-            width: AtomicF32::new(clamp_side(width, 600.0)),
-            height: AtomicF32::new(clamp_side(height, 400.0)),
+            width: AtomicF32::new(width),
+            height: AtomicF32::new(height),
             zoom: AtomicF32::new(clamp_zoom(zoom)),
             open: AtomicBool::new(false),
+            min_width: width,
+            min_height: height,
         }
     }
 
@@ -150,9 +158,12 @@ impl GelEditorState {
         }
     }
 
-    /// Restore from a snapshot (values are clamped).
+    /// Restore from a snapshot (values are clamped; the size to at least the one this state
+    /// was created with).
     pub fn set_data(&self, data: GelEditorStateData) {
-        self.set_size(data.width, data.height);
+        let width = clamp_side(data.width, self.min_width).max(self.min_width);
+        let height = clamp_side(data.height, self.min_height).max(self.min_height);
+        self.set_size(width, height);
         self.set_zoom(data.zoom);
     }
 }
@@ -222,6 +233,25 @@ mod tests {
         state.set_zoom(3.0);
         assert_eq!(state.zoom(), MAX_ZOOM);
         assert_eq!(state.scaled_size(), (1200.0, 800.0));
+    }
+
+    #[test]
+    fn a_restored_size_is_never_below_the_plugins_own() {
+        // An older version saved a smaller editor; the layout now needs the new size.
+        let state = GelEditorState::default_size(1220.0, 420.0);
+        state.set_data(GelEditorStateData {
+            width: 960.0,
+            height: 500.0,
+            zoom: 1.25,
+        });
+        assert_eq!(state.size(), (1220.0, 500.0));
+        assert_eq!(state.zoom(), 1.25);
+        state.set_data(GelEditorStateData {
+            width: f32::NAN,
+            height: 10.0,
+            zoom: 1.0,
+        });
+        assert_eq!(state.size(), (1220.0, 420.0));
     }
 
     #[test]

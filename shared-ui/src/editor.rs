@@ -22,7 +22,7 @@ use egui::{CentralPanel, Frame, Margin, Panel, Stroke};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::{LogicalSize, NativeSize, Size};
 use nice_plug::editor::{Editor, HostMethods, ParentWindowHandle, ResizeHint, SpawnedEditor};
-use nice_plug::prelude::ParamSetter;
+use nice_plug::prelude::{ParamSetter, TrackInfo};
 use nice_plug_egui::baseview::WindowSize;
 use nice_plug_egui::{
     create_egui_editor, EguiEditorHandle, EguiEditorState, EguiNiceSettings, NiceEguiApp,
@@ -53,7 +53,12 @@ pub struct GelEditor {
     resize_hint: ResizeHint,
     repaint_interval: Option<Duration>,
     live: Mutex<Option<Arc<EguiEditorState>>>,
+    on_track_name: Option<TrackNameFn>,
 }
+
+/// Receives the name of the track the plugin sits on, on the main thread (see
+/// [`GelEditor::on_track_name`]).
+pub type TrackNameFn = Box<dyn Fn(&str) + Send + Sync>;
 
 /// Build a Gel editor: `title` is shown in the header and as the window title; `ui` draws the
 /// plugin's controls. Always returns `Some` (the `Option` matches `Plugin::editor`).
@@ -79,7 +84,18 @@ impl GelEditor {
             resize_hint: ResizeHint::NON_RESIZABLE,
             repaint_interval: Some(DEFAULT_REPAINT_INTERVAL),
             live: Mutex::new(None),
+            on_track_name: None,
         }
+    }
+
+    /// Call `f` with the track's name whenever the host reports it: CLAP `track-info` (asked
+    /// when the plugin is initialised and on each `changed()`) and VST3
+    /// `IInfoListener::setChannelContextInfos`. nice-plug hands both to the editor object
+    /// (`Editor::track_info_updated`, main thread), which exists for the plugin's whole life,
+    /// window open or not; an empty name means the host has none.
+    pub fn on_track_name(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.on_track_name = Some(Box::new(f));
+        self
     }
 
     /// Let the host resize the window (the zoom control always works). The content must then
@@ -156,6 +172,12 @@ impl Editor for GelEditor {
 
     fn resize_hint(&self) -> ResizeHint {
         self.resize_hint
+    }
+
+    fn track_info_updated(&self, info: TrackInfo) {
+        if let Some(f) = &self.on_track_name {
+            f(info.name());
+        }
     }
 }
 

@@ -267,6 +267,39 @@ pub enum GraphEvent {
     ContextMenu(Option<usize>),
     /// Delete / Backspace with a band selected.
     Delete(usize),
+    /// Click on the label strip at the top of a [`GraphShade`] (index in the order added).
+    ShadeClicked(usize),
+}
+
+/// A frequency range shaded behind the curves, e.g. Gel Link's collisions. The strip at its top
+/// shows `label` and is clickable ([`GraphEvent::ShadeClicked`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphShade {
+    /// Lower edge (Hz).
+    pub lo_hz: f32,
+    /// Upper edge (Hz).
+    pub hi_hz: f32,
+    /// Fill of the range; its label strip is drawn in the same colour, more opaque.
+    pub colour: Color32,
+    /// Text in the label strip (hover text and click target even when empty).
+    pub label: String,
+}
+
+/// Height of a shade's clickable label strip at the top of the plot (points).
+pub const SHADE_STRIP_HEIGHT: f32 = 16.0;
+
+/// The label strip of `shade` in `map`'s plot (clamped to the plot).
+pub fn shade_strip(map: &GraphMapping, shade: &GraphShade) -> Rect {
+    let plot = map.rect;
+    let x0 = map.freq.x_of(plot, map.freq.clamp(shade.lo_hz));
+    let x1 = map.freq.x_of(plot, map.freq.clamp(shade.hi_hz));
+    Rect::from_min_max(
+        Pos2::new(x0.min(x1), plot.top()),
+        Pos2::new(
+            x0.max(x1).max(x0.min(x1) + 2.0),
+            plot.top() + SHADE_STRIP_HEIGHT,
+        ),
+    )
 }
 
 /// Drag state kept in egui memory between frames.
@@ -286,6 +319,7 @@ pub struct EqGraph<'a> {
     selected: Option<usize>,
     solo: Option<usize>,
     traces: Vec<SpectrumTrace<'a>>,
+    shades: Vec<GraphShade>,
     level_scale: LevelScale,
     size: Vec2,
 }
@@ -299,6 +333,7 @@ impl<'a> EqGraph<'a> {
             selected: None,
             solo: None,
             traces: Vec::new(),
+            shades: Vec::new(),
             level_scale: crate::spectrum_view::DEFAULT_LEVEL_SCALE,
             size: Vec2::new(800.0, 320.0),
         }
@@ -319,6 +354,12 @@ impl<'a> EqGraph<'a> {
     /// Add an analyzer trace (drawn under the curves, in the order added).
     pub fn trace(mut self, trace: SpectrumTrace<'a>) -> Self {
         self.traces.push(trace);
+        self
+    }
+
+    /// Shade a frequency range behind the curves (drawn in the order added).
+    pub fn shade(mut self, shade: GraphShade) -> Self {
+        self.shades.push(shade);
         self
     }
 
@@ -417,13 +458,20 @@ impl<'a> EqGraph<'a> {
         }
 
         if response.clicked() {
-            let target = response
-                .interact_pointer_pos()
-                .and_then(|p| hit_test(nodes, p, NODE_GRAB_RADIUS));
+            let pos = response.interact_pointer_pos();
+            let target = pos.and_then(|p| hit_test(nodes, p, NODE_GRAB_RADIUS));
             match target {
                 Some(band) if alt => events.push(GraphEvent::ToggleSolo(band)),
                 Some(band) => events.push(GraphEvent::Select(band)),
                 None => events.push(GraphEvent::Deselect),
+            }
+            let shade = pos.filter(|_| target.is_none()).and_then(|p| {
+                self.shades
+                    .iter()
+                    .rposition(|s| shade_strip(map, s).contains(p))
+            });
+            if let Some(shade) = shade {
+                events.push(GraphEvent::ShadeClicked(shade));
             }
         }
         if response.double_clicked() {
@@ -485,6 +533,10 @@ impl<'a> EqGraph<'a> {
         let clipped = painter.with_clip_rect(plot);
         for trace in &self.traces {
             paint_trace(&clipped, plot, &map.freq, &self.level_scale, trace);
+        }
+
+        for shade in &self.shades {
+            paint_shade(&clipped, map, shade, response.hover_pos());
         }
 
         map.freq.paint_grid(&clipped, plot);
@@ -660,6 +712,26 @@ impl<'a> EqGraph<'a> {
                 colour,
             );
         }
+    }
+}
+
+/// A shaded range and its label strip (brighter while hovered).
+fn paint_shade(painter: &Painter, map: &GraphMapping, shade: &GraphShade, hover: Option<Pos2>) {
+    let strip = shade_strip(map, shade);
+    let range = Rect::from_x_y_ranges(strip.x_range(), map.rect.y_range());
+    painter.rect_filled(range, CornerRadius::ZERO, shade.colour);
+    let hovered = hover.is_some_and(|p| strip.contains(p));
+    let opaque = shade.colour.to_opaque();
+    let strip_fill = theme::mix(opaque, theme::DISPLAY, if hovered { 0.2 } else { 0.5 });
+    painter.rect_filled(strip, CornerRadius::ZERO, strip_fill);
+    if !shade.label.is_empty() {
+        painter.text(
+            strip.center(),
+            Align2::CENTER_CENTER,
+            &shade.label,
+            theme::small_font(),
+            theme::TEXT,
+        );
     }
 }
 
@@ -874,6 +946,7 @@ mod tests {
         bands: Vec<Option<GraphBand>>,
         selected: Option<usize>,
         map: Option<GraphMapping>,
+        shades: Vec<GraphShade>,
     }
 
     impl Harness {
@@ -884,6 +957,7 @@ mod tests {
                 bands,
                 selected: None,
                 map: None,
+                shades: Vec::new(),
             };
             h.frame(vec![], egui::Modifiers::NONE);
             h
@@ -906,10 +980,13 @@ mod tests {
             let mut out = Vec::new();
             let mut outer = Rect::NOTHING;
             let mut output = self.ctx.run_ui(raw, |ui| {
-                let (response, events) = EqGraph::new(&self.bands, GainRange::Db12)
+                let mut graph = EqGraph::new(&self.bands, GainRange::Db12)
                     .selected(self.selected)
-                    .size(Vec2::new(800.0, 300.0))
-                    .show(ui);
+                    .size(Vec2::new(800.0, 300.0));
+                for shade in &self.shades {
+                    graph = graph.shade(shade.clone());
+                }
+                let (response, events) = graph.show(ui);
                 outer = response.rect;
                 out = events;
             });
@@ -1108,6 +1185,39 @@ mod tests {
         };
         let events = h.frame(vec![key(true), key(false)], none);
         assert!(events.contains(&GraphEvent::Delete(2)), "{events:?}");
+    }
+
+    #[test]
+    fn a_click_on_a_shade_strip_reports_that_shade() {
+        let mut h = Harness::new(one_bell_at_1k());
+        let shade = |lo_hz, hi_hz| GraphShade {
+            lo_hz,
+            hi_hz,
+            colour: Color32::RED,
+            label: "cut".into(),
+        };
+        h.shades = vec![shade(60.0, 110.0), shade(2_000.0, 4_000.0)];
+        h.frame(vec![], egui::Modifiers::NONE);
+        let none = egui::Modifiers::NONE;
+        let top = h.map.unwrap().rect.top() + SHADE_STRIP_HEIGHT / 2.0;
+        let at = |h: &Harness, hz: f32| Pos2::new(h.pos(hz, 0.0).x, top);
+        let events = h.click(at(&h, 80.0), egui::PointerButton::Primary, none);
+        assert!(events.contains(&GraphEvent::ShadeClicked(0)), "{events:?}");
+        h.time += 1.0;
+        let events = h.click(at(&h, 3_000.0), egui::PointerButton::Primary, none);
+        assert!(events.contains(&GraphEvent::ShadeClicked(1)), "{events:?}");
+        // Outside every range, or below the strip inside one: nothing.
+        h.time += 1.0;
+        let events = h.click(at(&h, 500.0), egui::PointerButton::Primary, none);
+        assert!(!events
+            .iter()
+            .any(|e| matches!(e, GraphEvent::ShadeClicked(_))));
+        h.time += 1.0;
+        let below = h.pos(80.0, -6.0);
+        let events = h.click(below, egui::PointerButton::Primary, none);
+        assert!(!events
+            .iter()
+            .any(|e| matches!(e, GraphEvent::ShadeClicked(_))));
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //!   and history displays. They only draw: the audio thread publishes through gel-dsp's
 //!   `analysis` (meters, `SnapshotRing`), and parameter texts live in gel-plugin.
 //! - [`layout`]: sections, labelled rows, the header bar.
+//! - [`link_panel`]: Gel Link — the other tracks of the session in Gel EQ (overlays, collision
+//!   view) and Gel Panner (stereo placement), and this track's shared label.
 //! - [`editor`]: the editor frame with zoom; its persistent size/zoom is gel-plugin's
 //!   [`GelEditorState`] (the audio thread reads its open flag, so it lives outside the GUI).
 //!
@@ -21,6 +23,8 @@ pub mod goniometer;
 pub mod knob;
 pub mod layout;
 pub mod level_history;
+#[cfg(feature = "gel-dsp")]
+pub mod link_panel;
 pub mod meter;
 pub mod param_edit;
 pub mod preset_browser;

@@ -19,8 +19,8 @@ use std::collections::HashMap;
 use std::ffi::CString;
 use std::io::Cursor;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use clack_extensions::audio_ports::{
     AudioPortInfoBuffer, AudioPortRescanFlags, HostAudioPorts, HostAudioPortsImpl, PluginAudioPorts,
@@ -37,6 +37,9 @@ use clack_extensions::params::{
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
 use clack_extensions::tail::{HostTail, HostTailImpl, PluginTail, TailLength};
 use clack_extensions::thread_check::{HostThreadCheck, HostThreadCheckImpl};
+use clack_extensions::track_info::{
+    HostTrackInfo, HostTrackInfoImpl, PluginTrackInfo, TrackInfo, TrackInfoWriter,
+};
 use clack_host::events::event_types::{
     ParamModEvent, ParamValueEvent, TransportEvent, TransportFlags,
 };
@@ -62,6 +65,12 @@ pub struct Shared {
     /// clack calls `initializing` once `create_plugin` has returned: host callbacks before that
     /// come from inside `create_plugin`.
     created: AtomicBool,
+    /// The name of the track the plugin sits on (`track-info`), `None`: the host has no track
+    /// info to give. Leaked: clack's writer wants the name to outlive the host borrow, and a
+    /// test sets a handful of names.
+    track_name: Mutex<Option<&'static str>>,
+    /// How many times the plugin called `track_info.get`.
+    track_info_gets: AtomicU32,
     pub contract: Arc<Contract>,
 }
 
@@ -74,6 +83,8 @@ impl Shared {
             gui_closed: AtomicBool::new(false),
             latency_changed_in_activate: AtomicBool::new(false),
             created: AtomicBool::new(false),
+            track_name: Mutex::new(None),
+            track_info_gets: AtomicU32::new(0),
             contract,
         }
     }
@@ -219,6 +230,22 @@ impl HostLatencyImpl for MainThread<'_> {
     }
 }
 
+impl HostTrackInfoImpl for MainThread<'_> {
+    fn get<'a>(&'a self, writer: &mut TrackInfoWriter<'_, 'a>) {
+        let shared = self.shared;
+        shared.require_created("track_info.get");
+        shared
+            .contract
+            .require_main_thread("track_info.get", "track-info.h: [main-thread]");
+        shared.track_info_gets.fetch_add(1, Ordering::SeqCst);
+        let name = *shared.track_name.lock().unwrap();
+        if let Some(name) = name {
+            // Not set (the plugin's call returns false) when the host has no track info.
+            writer.set(&TrackInfo::new().with_name(Some(name.as_bytes())));
+        }
+    }
+}
+
 impl HostAudioPortsImpl for MainThread<'_> {
     fn is_rescan_flag_supported(&self, _flag: AudioPortRescanFlags) -> bool {
         self.shared.contract.require_main_thread(
@@ -268,7 +295,8 @@ impl HostHandlers for GelClapHost {
             .register::<HostTail>()
             .register::<HostAudioPorts>()
             .register::<HostGui>()
-            .register::<HostThreadCheck>();
+            .register::<HostThreadCheck>()
+            .register::<HostTrackInfo>();
     }
 }
 
@@ -340,6 +368,12 @@ pub struct ClapPlugin {
     contract: Arc<Contract>,
     /// The aux ports left unconnected ([`PluginHost::set_aux_absence`]).
     aux_absence: Option<AuxAbsence>,
+    track_info: Option<PluginTrackInfo>,
+}
+
+/// A track name that lives as long as the host (see `Shared::track_name`).
+fn leak(name: &str) -> &'static str {
+    Box::leak(name.to_owned().into_boxed_str())
 }
 
 fn cstr_bytes(b: &[u8]) -> String {
@@ -378,6 +412,12 @@ fn audio_ports_for(port_channels: &[usize]) -> AudioPorts {
 }
 
 impl ClapPlugin {
+    /// How many times the plugin asked for the track's info (`track_info.get`).
+    pub fn track_info_gets(&self) -> u32 {
+        self.instance
+            .access_shared_handler(|s| s.track_info_gets.load(Ordering::SeqCst))
+    }
+
     /// Load the bundle at `path` and instantiate its first plugin. Panics with a clear message on
     /// any failure (a test cannot continue without the plugin).
     pub fn load(path: &Path) -> ClapPlugin {
@@ -387,6 +427,13 @@ impl ClapPlugin {
     /// Load the bundle at `path` and instantiate the plugin with CLAP id `id` (the first one
     /// when `None`).
     pub fn load_id(path: &Path, id: Option<&str>) -> ClapPlugin {
+        ClapPlugin::load_on_track(path, id, None)
+    }
+
+    /// [`ClapPlugin::load_id`] on a track called `track_name`: the host answers `track_info.get`
+    /// with it from the start (a plugin may ask in `init`), as a DAW inserting the plugin on a
+    /// named track does.
+    pub fn load_on_track(path: &Path, id: Option<&str>, track_name: Option<&str>) -> ClapPlugin {
         assert!(
             path.exists(),
             "CLAP bundle not found: {} (run `cargo xtask bundle ...` or set GEL_BUNDLE_DIR)",
@@ -437,7 +484,11 @@ impl ClapPlugin {
         // The loading thread is the main thread from now on.
         let contract = Arc::new(Contract::new());
         let mut instance = PluginInstance::<GelClapHost>::new(
-            |_| Shared::new(contract.clone()),
+            |_| {
+                let shared = Shared::new(contract.clone());
+                *shared.track_name.lock().unwrap() = track_name.map(leak);
+                shared
+            },
             |shared| MainThread { shared },
             &entry,
             &plugin_id,
@@ -452,6 +503,7 @@ impl ClapPlugin {
         let tail = shared.get_extension::<PluginTail>();
         let gui = shared.get_extension::<PluginGui>();
         let audio_ports = shared.get_extension::<PluginAudioPorts>();
+        let track_info = shared.get_extension::<PluginTrackInfo>();
 
         // Port 0 is the main port (nice-plug puts it first when the layout has one); the
         // others are auxiliary (sidechain) ports.
@@ -494,6 +546,7 @@ impl ClapPlugin {
             defer_main_thread: false,
             contract,
             aux_absence: None,
+            track_info,
         };
         plugin.params();
         plugin
@@ -1072,6 +1125,20 @@ impl PluginHost for ClapPlugin {
 
     fn set_tempo(&mut self, bpm: f64) {
         self.tempo = Some(bpm);
+    }
+
+    fn set_track_name(&mut self, name: &str) -> bool {
+        self.contract
+            .require_main_thread("track_info.changed", "track-info.h: [main-thread]");
+        self.instance
+            .access_shared_handler(|s| *s.track_name.lock().unwrap() = Some(leak(name)));
+        let Some(track_info) = self.track_info else {
+            return false;
+        };
+        track_info.changed(&self.instance.plugin_handle());
+        self.service_main_thread();
+        self.contract.check("track_info.changed");
+        true
     }
 
     fn set_aux_absence(&mut self, absence: Option<AuxAbsence>) {

@@ -179,6 +179,15 @@ pub trait PluginHost {
     /// which a tempo-synced plugin sees as "no tempo from the host".
     fn set_tempo(&mut self, _bpm: f64) {}
 
+    /// Tell the plugin the name of the track it sits on, as a DAW does when the plugin is
+    /// inserted and whenever the user renames the track (CLAP `track-info`: the host's
+    /// `track_info.get` answers with the name, then it calls the plugin's `changed()`; VST3:
+    /// `IInfoListener::setChannelContextInfos` with the channel name). Main thread. Returns false
+    /// when the plugin does not listen for track information.
+    fn set_track_name(&mut self, _name: &str) -> bool {
+        false
+    }
+
     /// Give the plugin main-thread time (CLAP: run `on_main_thread` when it asked for it). Hosts
     /// call this while an editor is open and between test steps.
     fn idle(&mut self) {}

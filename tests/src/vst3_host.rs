@@ -54,14 +54,17 @@ use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use vst3::Steinberg::Vst::ChannelContext::{IInfoListener, IInfoListenerTrait};
+use vst3::Steinberg::Vst::IAttributeList_::AttrID;
 use vst3::Steinberg::Vst::{
-    AudioBusBuffers, AudioBusBuffers__type0, BusDirections_, IAudioProcessor, IAudioProcessorTrait,
-    IComponent, IComponentHandler, IComponentHandlerTrait, IComponentTrait, IConnectionPoint,
-    IConnectionPointTrait, IEditController, IEditControllerTrait, IHostApplication,
-    IHostApplicationTrait, IParamValueQueue, IParamValueQueueTrait, IParameterChanges,
-    IParameterChangesTrait, MediaTypes_, ParamID, ParamValue, ParameterInfo,
-    ParameterInfo_::ParameterFlags_, ProcessContext, ProcessData, ProcessModes_, ProcessSetup,
-    RestartFlags_, SpeakerArr, SpeakerArrangement, String128, SymbolicSampleSizes_, TChar,
+    AudioBusBuffers, AudioBusBuffers__type0, BusDirections_, ChannelContext, IAttributeList,
+    IAttributeListTrait, IAudioProcessor, IAudioProcessorTrait, IComponent, IComponentHandler,
+    IComponentHandlerTrait, IComponentTrait, IConnectionPoint, IConnectionPointTrait,
+    IEditController, IEditControllerTrait, IHostApplication, IHostApplicationTrait,
+    IParamValueQueue, IParamValueQueueTrait, IParameterChanges, IParameterChangesTrait,
+    MediaTypes_, ParamID, ParamValue, ParameterInfo, ParameterInfo_::ParameterFlags_,
+    ProcessContext, ProcessData, ProcessModes_, ProcessSetup, RestartFlags_, SpeakerArr,
+    SpeakerArrangement, String128, SymbolicSampleSizes_, TChar,
 };
 use vst3::Steinberg::{
     int32, int64, kInvalidArgument, kPlatformTypeX11EmbedWindowID, kResultFalse, kResultOk,
@@ -555,6 +558,98 @@ impl IPlugFrameTrait for PlugFrame {
             ));
         }
         kResultOk
+    }
+}
+
+/// `IAttributeList` the host fills for `IInfoListener::setChannelContextInfos`
+/// (ivstattributes.h; strings are UTF-16 `TChar`, `getString` takes the buffer size in bytes).
+#[derive(Default)]
+struct AttributeList {
+    strings: Mutex<HashMap<String, Vec<TChar>>>,
+    ints: Mutex<HashMap<String, i64>>,
+}
+
+impl Class for AttributeList {
+    type Interfaces = (IAttributeList,);
+}
+
+/// The attribute id (a C string) as a key.
+unsafe fn attr_key(id: AttrID) -> Option<String> {
+    (!id.is_null()).then(|| std::ffi::CStr::from_ptr(id).to_string_lossy().into_owned())
+}
+
+impl IAttributeListTrait for AttributeList {
+    unsafe fn setInt(&self, id: AttrID, value: int64) -> tresult {
+        let Some(key) = attr_key(id) else {
+            return kInvalidArgument;
+        };
+        self.ints.lock().unwrap().insert(key, value);
+        kResultOk
+    }
+
+    unsafe fn getInt(&self, id: AttrID, value: *mut int64) -> tresult {
+        let Some(key) = attr_key(id) else {
+            return kInvalidArgument;
+        };
+        match self.ints.lock().unwrap().get(&key) {
+            Some(&v) if !value.is_null() => {
+                *value = v;
+                kResultOk
+            }
+            _ => kResultFalse,
+        }
+    }
+
+    unsafe fn setFloat(&self, _id: AttrID, _value: f64) -> tresult {
+        kResultFalse
+    }
+
+    unsafe fn getFloat(&self, _id: AttrID, _value: *mut f64) -> tresult {
+        kResultFalse
+    }
+
+    unsafe fn setString(&self, id: AttrID, string: *const TChar) -> tresult {
+        let Some(key) = attr_key(id) else {
+            return kInvalidArgument;
+        };
+        if string.is_null() {
+            return kInvalidArgument;
+        }
+        let mut units = Vec::new();
+        let mut p = string;
+        while *p != 0 {
+            units.push(*p);
+            p = p.add(1);
+        }
+        self.strings.lock().unwrap().insert(key, units);
+        kResultOk
+    }
+
+    unsafe fn getString(&self, id: AttrID, string: *mut TChar, size_in_bytes: u32) -> tresult {
+        let Some(key) = attr_key(id) else {
+            return kInvalidArgument;
+        };
+        let capacity = size_in_bytes as usize / std::mem::size_of::<TChar>();
+        if string.is_null() || capacity == 0 {
+            return kInvalidArgument;
+        }
+        let strings = self.strings.lock().unwrap();
+        let Some(units) = strings.get(&key) else {
+            return kResultFalse;
+        };
+        // Truncated to the buffer, always terminated.
+        let n = units.len().min(capacity - 1);
+        std::ptr::copy_nonoverlapping(units.as_ptr(), string, n);
+        *string.add(n) = 0;
+        kResultOk
+    }
+
+    unsafe fn setBinary(&self, _id: AttrID, _data: *const c_void, _size: u32) -> tresult {
+        kResultFalse
+    }
+
+    unsafe fn getBinary(&self, _id: AttrID, _data: *mut *const c_void, _size: *mut u32) -> tresult {
+        kResultFalse
     }
 }
 
@@ -1112,6 +1207,29 @@ impl PluginHost for Vst3Plugin {
 
     fn set_tempo(&mut self, bpm: f64) {
         self.tempo = Some(bpm);
+    }
+
+    /// `IInfoListener::setChannelContextInfos` (ivstchannelcontextinfo.h; the listener extends
+    /// the edit controller) with the channel name under `kChannelNameKey` and its length under
+    /// `kChannelNameLengthKey`, from the UI thread as the SDK asks.
+    fn set_track_name(&mut self, name: &str) -> bool {
+        self.contract.require_main_thread(
+            "IInfoListener::setChannelContextInfos",
+            "ivstchannelcontextinfo.h: called by the host in the UI thread",
+        );
+        let Some(listener) = self.controller.cast::<IInfoListener>() else {
+            return false;
+        };
+        let list = ComWrapper::new(AttributeList::default());
+        let units: Vec<TChar> = name.encode_utf16().chain([0]).collect();
+        let list = list.as_com_ref::<IAttributeList>().unwrap();
+        // SAFETY: the list is a live COM object for the whole call; the keys are C strings.
+        unsafe {
+            list.setString(ChannelContext::kChannelNameKey, units.as_ptr());
+            let length = (units.len() - 1) as i64;
+            list.setInt(ChannelContext::kChannelNameLengthKey, length);
+            listener.setChannelContextInfos(list.as_ptr()) == kResultOk
+        }
     }
 
     fn descriptor(&self) -> Descriptor {

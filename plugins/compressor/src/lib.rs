@@ -89,6 +89,11 @@ impl Default for CompressorDisplay {
 
 pub struct GelCompressor {
     params: Arc<CompressorParams>,
+    /// Gel Link (gel-link): this track's spectrum and placement for the other Gel instances.
+    /// Held for its lifetime (drop frees the registry slot); editors read it.
+    #[allow(dead_code)]
+    link: Arc<gel_link::LinkHandle>,
+    link_tap: gel_link::LinkTap,
     display: Arc<CompressorDisplay>,
     sample_rate: f32,
     mono_input: bool,
@@ -108,9 +113,12 @@ pub struct GelCompressor {
 
 impl Default for GelCompressor {
     fn default() -> Self {
+        let link = Arc::new(gel_link::LinkHandle::new(gel_link::PluginKind::Compressor));
         let display = Arc::new(CompressorDisplay::default());
         Self {
             params: Arc::new(CompressorParams::default()),
+            link_tap: link.tap(),
+            link,
             sample_rate: 48_000.0,
             mono_input: false,
             compressor: Compressor::new(),
@@ -140,7 +148,9 @@ impl Plugin for GelCompressor {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.display.clone())
+        // Gel Link: the host's track name is this instance's label in other Gel editors.
+        let label = gel_ui::link_panel::TrackLabel::new(self.link.clone());
+        editor::create(self.params.clone(), self.display.clone()).map(|e| label.follow_host(e))
     }
 
     fn activate(
@@ -149,6 +159,7 @@ impl Plugin for GelCompressor {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
+        self.link_tap.set_sample_rate(buffer_config.sample_rate);
         self.sample_rate = buffer_config.sample_rate;
         self.mono_input = gel_plugin::is_mono_input(audio_io_layout);
         let max_block = buffer_config.max_buffer_size as usize;
@@ -187,6 +198,7 @@ impl Plugin for GelCompressor {
         };
         let mut bad_input = block.had_non_finite;
         let (left, right) = (block.left, block.right);
+        self.link_tap.push_input(left, right);
 
         // The key: the aux input's first two channels (a mono aux keys both), or none.
         let mut key: Option<(&[f32], &[f32])> = None;
@@ -259,6 +271,7 @@ impl Plugin for GelCompressor {
                 ],
             );
         }
+        self.link_tap.push_output(left, right);
         // The host may stop calling once input and output are quiet: the only tail is the
         // lookahead, which the host already knows as latency.
         ProcessStatus::Normal

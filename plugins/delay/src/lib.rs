@@ -65,6 +65,11 @@ impl Default for DelayDisplay {
 
 pub struct GelDelay {
     params: Arc<DelayParams>,
+    /// Gel Link (gel-link): this track's spectrum and placement for the other Gel instances.
+    /// Held for its lifetime (drop frees the registry slot); editors read it.
+    #[allow(dead_code)]
+    link: Arc<gel_link::LinkHandle>,
+    link_tap: gel_link::LinkTap,
     display: Arc<DelayDisplay>,
     sample_rate: f32,
     mono_input: bool,
@@ -78,9 +83,12 @@ pub struct GelDelay {
 
 impl Default for GelDelay {
     fn default() -> Self {
+        let link = Arc::new(gel_link::LinkHandle::new(gel_link::PluginKind::Delay));
         let display = Arc::new(DelayDisplay::default());
         Self {
             params: Arc::new(DelayParams::default()),
+            link_tap: link.tap(),
+            link,
             sample_rate: 48_000.0,
             mono_input: false,
             engine: DelayEngine::new(),
@@ -184,7 +192,9 @@ impl Plugin for GelDelay {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.display.clone())
+        // Gel Link: the host's track name is this instance's label in other Gel editors.
+        let label = gel_ui::link_panel::TrackLabel::new(self.link.clone());
+        editor::create(self.params.clone(), self.display.clone()).map(|e| label.follow_host(e))
     }
 
     fn activate(
@@ -193,6 +203,7 @@ impl Plugin for GelDelay {
         buffer_config: &BufferConfig,
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
+        self.link_tap.set_sample_rate(buffer_config.sample_rate);
         self.sample_rate = buffer_config.sample_rate;
         self.mono_input = gel_plugin::is_mono_input(audio_io_layout);
         let max_block = buffer_config.max_buffer_size as usize;
@@ -226,6 +237,7 @@ impl Plugin for GelDelay {
             self.engine.reset();
         }
         let (left, right) = (block.left, block.right);
+        self.link_tap.push_input(left, right);
         let bpm = sanitize_bpm(context.transport().tempo);
         let settings = self.settings(bpm);
 
@@ -251,6 +263,7 @@ impl Plugin for GelDelay {
         if editor.open {
             self.output_meter.process(&[left, right]);
         }
+        self.link_tap.push_output(left, right);
         self.publish(bpm);
         match self.engine.tail_samples() {
             _ if asleep => ProcessStatus::Normal,

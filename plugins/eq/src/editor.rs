@@ -18,6 +18,7 @@ use gel_ui::eq_graph::{
     band_colour, format_freq, has_gain, has_slope, EqGraph, GainRange, GraphBand, GraphEvent,
 };
 use gel_ui::knob::wheel_to_normalized;
+use gel_ui::link_panel::{BellRequest, EqLinkPanel, TrackLabel, EQ_COLUMN_WIDTH};
 use gel_ui::param_edit::ParamEdit;
 use gel_ui::preset_browser::PresetBrowser;
 use gel_ui::selector::{index_to_normalized, normalized_to_index};
@@ -148,9 +149,15 @@ struct EditorUi {
     analyzers: Analyzers,
     /// Shift held this frame (finer wheel steps).
     fine: bool,
+    /// Gel Link: other tracks' spectra, collisions, this track's label.
+    link: EqLinkPanel,
 }
 
-pub fn create(params: Arc<EqParams>, shared: Arc<EqEditorShared>) -> Option<EqEditor> {
+pub fn create(
+    params: Arc<EqParams>,
+    shared: Arc<EqEditorShared>,
+    link: Arc<TrackLabel>,
+) -> Option<EqEditor> {
     shared.attach_editor_state(params.editor_state.clone());
     let mut state = EditorUi {
         analyzers: Analyzers::new(shared.sample_rate()),
@@ -162,12 +169,14 @@ pub fn create(params: Arc<EqParams>, shared: Arc<EqEditorShared>) -> Option<EqEd
         range: GainRange::default(),
         analyzer_mode: AnalyzerMode::PrePost,
         fine: false,
+        link: EqLinkPanel::new(link.clone(), AnalyzerSettings::default().tilt_db_per_octave),
     };
     let mut presets = PresetBrowser::new("eq", params.clone(), params.presets.clone());
     create_editor(params.editor_state.clone(), "Gel EQ", move |ui, setter| {
         presets.show(ui, setter);
         state.ui(ui, setter);
     })
+    .map(|editor| link.follow_host(editor))
 }
 
 impl EditorUi {
@@ -182,7 +191,16 @@ impl EditorUi {
 
         self.toolbar(ui, setter, &params);
         ui.add_space(6.0);
-        self.graph(ui, setter, &params);
+        self.link.update(self.analyzers.post.bin_width_hz());
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(ui.available_width() - EQ_COLUMN_WIDTH - 8.0);
+                self.graph(ui, setter, &params);
+            });
+            if let Some(bell) = self.link.column(ui) {
+                self.add_collision_bell(setter, &params, bell);
+            }
+        });
         ui.add_space(8.0);
         ui.horizontal_top(|ui| {
             self.band_strip(ui, setter, &params);
@@ -280,6 +298,12 @@ impl EditorUi {
                 max_hz: nyquist,
             });
         }
+        for trace in self.link.traces() {
+            graph = graph.trace(trace);
+        }
+        for shade in self.link.shades() {
+            graph = graph.shade(shade);
+        }
         let (response, events) = graph.show(ui);
         self.fine = ui.input(|i| i.modifiers.shift);
         for event in events {
@@ -348,6 +372,19 @@ impl EditorUi {
             GraphEvent::ToggleSolo(band) => self.toggle_solo(band),
             GraphEvent::ContextMenu(band) => self.menu_band = band,
             GraphEvent::Delete(band) => self.remove_band(setter, params, band),
+            GraphEvent::ShadeClicked(shade) => {
+                if let Some(bell) = self.link.shade_clicked(shade) {
+                    self.add_collision_bell(setter, params, bell);
+                }
+            }
+        }
+    }
+
+    /// Gel Link: a bell cut over a collision (first free band), selected.
+    fn add_collision_bell(&mut self, setter: &ParamSetter, params: &EqParams, bell: BellRequest) {
+        if let Some(band) = add_band(setter, params, bell.freq_hz, bell.gain_db, BandType::Bell) {
+            set_once(setter, &params.bands[band].q, bell.q);
+            self.selected = Some(band);
         }
     }
 

@@ -79,6 +79,11 @@ impl BandTargets for EqParams {
 
 pub struct GelEq {
     params: Arc<EqParams>,
+    /// Gel Link (gel-link): this track's spectrum and placement for the other Gel instances.
+    /// Held for its lifetime (drop frees the registry slot); editors read it.
+    #[allow(dead_code)]
+    link: Arc<gel_link::LinkHandle>,
+    link_tap: gel_link::LinkTap,
     shared: Arc<EqEditorShared>,
     mono_input: bool,
     engine: EqEngine,
@@ -87,8 +92,11 @@ pub struct GelEq {
 
 impl Default for GelEq {
     fn default() -> Self {
+        let link = Arc::new(gel_link::LinkHandle::new(gel_link::PluginKind::Eq));
         Self {
             params: Arc::new(EqParams::default()),
+            link_tap: link.tap(),
+            link,
             shared: Arc::new(EqEditorShared::new()),
             mono_input: false,
             engine: EqEngine::new(),
@@ -121,7 +129,8 @@ impl Plugin for GelEq {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.shared.clone())
+        let label = gel_ui::link_panel::TrackLabel::new(self.link.clone());
+        editor::create(self.params.clone(), self.shared.clone(), label)
     }
 
     fn activate(
@@ -130,6 +139,7 @@ impl Plugin for GelEq {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
+        self.link_tap.set_sample_rate(buffer_config.sample_rate);
         self.mono_input = gel_plugin::is_mono_input(audio_io_layout);
         self.shared.set_sample_rate(buffer_config.sample_rate);
         self.push_settings();
@@ -163,6 +173,7 @@ impl Plugin for GelEq {
             self.engine.reset_filters();
         }
         let (left, right) = (block.left, block.right);
+        self.link_tap.push_input(left, right);
         if self.push_settings() {
             // Mode switch: the host hears about the new latency at once.
             context.set_latency_samples(self.engine.latency_samples());
@@ -176,12 +187,14 @@ impl Plugin for GelEq {
             right.fill(0.0);
             self.shared.feed_pre(left, right);
             self.shared.feed_post(left, right);
+            self.link_tap.push_output(left, right);
             return ProcessStatus::Normal;
         }
 
         self.shared.feed_pre(left, right);
         self.engine.process(left, right, &*self.params);
         self.shared.feed_post(left, right);
+        self.link_tap.push_output(left, right);
         // Always a tail, at least 1: the engine ran this block.
         let left_to_ring = self.silence.tail_left(self.engine.tail_samples());
         ProcessStatus::Tail(left_to_ring.clamp(1, u64::from(u32::MAX - 1)) as u32)

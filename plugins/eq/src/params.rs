@@ -32,7 +32,7 @@ pub const MAX_Q: f32 = 40.0;
 pub const BAND_SMOOTHING_MS: f32 = 20.0;
 
 /// Editor size in logical pixels at 100 % zoom.
-pub const EDITOR_SIZE: (u32, u32) = (1000, 560);
+pub const EDITOR_SIZE: (u32, u32) = (1240, 560);
 
 /// The shape of a band as a host shows it.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]

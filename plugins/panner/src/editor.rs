@@ -4,6 +4,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use gel_ui::link_panel::{PannerLinkPanel, TrackLabel};
 use gel_ui::preset_browser::PresetBrowser;
 use gel_ui::{
     create_editor, labelled_row, section, CorrelationMeterView, EnumSelector, GelEditor,
@@ -17,9 +18,16 @@ pub type PannerEditor = GelEditor;
 
 const METER_HEIGHT: f32 = 300.0;
 const SCOPE_SIZE: f32 = 210.0;
+/// Width of the Gel Link section (the other tracks' placement).
+const LINK_WIDTH: f32 = 250.0;
 
-pub fn create(params: Arc<PannerParams>, display: Arc<PannerDisplay>) -> Option<PannerEditor> {
+pub fn create(
+    params: Arc<PannerParams>,
+    display: Arc<PannerDisplay>,
+    link: Arc<TrackLabel>,
+) -> Option<PannerEditor> {
     let mut scope_points = Vec::with_capacity(display.scope.capacity());
+    let mut link_panel = PannerLinkPanel::new(link.clone());
     let mut presets = PresetBrowser::new("panner", params.clone(), params.presets.clone());
     create_editor(
         params.editor_state.clone(),
@@ -97,7 +105,10 @@ pub fn create(params: Arc<PannerParams>, display: Arc<PannerDisplay>) -> Option<
                         );
                     })
                 });
+
+                link_panel.show(ui, LINK_WIDTH);
             });
         },
     )
+    .map(|editor| link.follow_host(editor))
 }

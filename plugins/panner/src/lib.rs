@@ -49,6 +49,11 @@ impl Default for PannerDisplay {
 
 pub struct GelPanner {
     params: Arc<PannerParams>,
+    /// Gel Link (gel-link): this track's spectrum and placement for the other Gel instances.
+    /// Held for its lifetime (drop frees the registry slot); editors read it.
+    #[allow(dead_code)]
+    link: Arc<gel_link::LinkHandle>,
+    link_tap: gel_link::LinkTap,
     display: Arc<PannerDisplay>,
     sample_rate: f32,
     mono_input: bool,
@@ -63,9 +68,12 @@ pub struct GelPanner {
 
 impl Default for GelPanner {
     fn default() -> Self {
+        let link = Arc::new(gel_link::LinkHandle::new(gel_link::PluginKind::Panner));
         let display = Arc::new(PannerDisplay::default());
         Self {
             params: Arc::new(PannerParams::default()),
+            link_tap: link.tap(),
+            link,
             sample_rate: 48_000.0,
             mono_input: false,
             engine: PannerEngine::new(),
@@ -112,7 +120,8 @@ impl Plugin for GelPanner {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.display.clone())
+        let label = gel_ui::link_panel::TrackLabel::new(self.link.clone());
+        editor::create(self.params.clone(), self.display.clone(), label)
     }
 
     fn activate(
@@ -121,6 +130,7 @@ impl Plugin for GelPanner {
         buffer_config: &BufferConfig,
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
+        self.link_tap.set_sample_rate(buffer_config.sample_rate);
         self.sample_rate = buffer_config.sample_rate;
         self.mono_input = gel_plugin::is_mono_input(audio_io_layout);
         let max_block = buffer_config.max_buffer_size as usize;
@@ -155,6 +165,7 @@ impl Plugin for GelPanner {
             self.engine.reset();
         }
         let (left, right) = (block.left, block.right);
+        self.link_tap.push_input(left, right);
         let settings = self.settings();
 
         // Meters, correlation and goniometer only run while someone looks at them.
@@ -187,6 +198,7 @@ impl Plugin for GelPanner {
                 self.display.scope.push_block(left, right);
             }
         }
+        self.link_tap.push_output(left, right);
         if asleep {
             ProcessStatus::Normal
         } else {

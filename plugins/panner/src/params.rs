@@ -147,7 +147,7 @@ pub struct PannerParams {
 }
 
 /// Editor size in logical pixels at 100 % zoom.
-pub const EDITOR_SIZE: (u32, u32) = (960, 420);
+pub const EDITOR_SIZE: (u32, u32) = (1220, 420);
 
 impl Default for PannerParams {
     fn default() -> Self {

@@ -46,6 +46,11 @@ impl Default for ReverbDisplay {
 
 pub struct GelReverb {
     params: Arc<ReverbParams>,
+    /// Gel Link (gel-link): this track's spectrum and placement for the other Gel instances.
+    /// Held for its lifetime (drop frees the registry slot); editors read it.
+    #[allow(dead_code)]
+    link: Arc<gel_link::LinkHandle>,
+    link_tap: gel_link::LinkTap,
     display: Arc<ReverbDisplay>,
     sample_rate: f32,
     mono_input: bool,
@@ -60,9 +65,12 @@ pub struct GelReverb {
 
 impl Default for GelReverb {
     fn default() -> Self {
+        let link = Arc::new(gel_link::LinkHandle::new(gel_link::PluginKind::Reverb));
         let display = Arc::new(ReverbDisplay::default());
         Self {
             params: Arc::new(ReverbParams::default()),
+            link_tap: link.tap(),
+            link,
             sample_rate: 48_000.0,
             mono_input: false,
             reverb: Reverb::new(),
@@ -120,7 +128,9 @@ impl Plugin for GelReverb {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.display.clone())
+        // Gel Link: the host's track name is this instance's label in other Gel editors.
+        let label = gel_ui::link_panel::TrackLabel::new(self.link.clone());
+        editor::create(self.params.clone(), self.display.clone()).map(|e| label.follow_host(e))
     }
 
     fn activate(
@@ -129,6 +139,7 @@ impl Plugin for GelReverb {
         buffer_config: &BufferConfig,
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
+        self.link_tap.set_sample_rate(buffer_config.sample_rate);
         self.sample_rate = buffer_config.sample_rate;
         self.mono_input = gel_plugin::is_mono_input(audio_io_layout);
         let max_block = buffer_config.max_buffer_size as usize;
@@ -161,6 +172,7 @@ impl Plugin for GelReverb {
             self.reverb.clear();
         }
         let (left, right) = (block.left, block.right);
+        self.link_tap.push_input(left, right);
 
         let editor = self.editor_watch.poll(&self.params.editor_state);
         if editor.just_opened {
@@ -188,6 +200,7 @@ impl Plugin for GelReverb {
         if editor.open {
             self.output_meter.process(&[left, right]);
         }
+        self.link_tap.push_output(left, right);
         if asleep {
             ProcessStatus::Normal
         } else if frozen {

@@ -8,7 +8,9 @@
 //! | [`correlation`] | stereo correlation meter, vectorscope point ring |
 //! | [`history`] | fixed-rate frames of a scrolling level history |
 //! | [`spectrum`] | lock-free sample FIFO and GUI-side FFT analyzer (smoothing, tilt, peak hold) |
+//! | [`collision`] | where two tracks' spectra are both loud (Gel Link's collision view) |
 
+pub mod collision;
 pub mod correlation;
 pub mod history;
 pub mod meter;

@@ -44,7 +44,7 @@ use clap_sys::ext::render::{
 use clap_sys::ext::state::{CLAP_EXT_STATE, clap_plugin_state};
 use clap_sys::ext::tail::{CLAP_EXT_TAIL, clap_plugin_tail};
 use clap_sys::ext::thread_check::{CLAP_EXT_THREAD_CHECK, clap_host_thread_check};
-use clap_sys::ext::track_info::CLAP_EXT_TRACK_INFO;
+use clap_sys::ext::track_info::{CLAP_EXT_TRACK_INFO, CLAP_EXT_TRACK_INFO_COMPAT};
 #[cfg(feature = "editor")]
 use clap_sys::ext::track_info::{
     CLAP_TRACK_INFO_HAS_TRACK_COLOR, CLAP_TRACK_INFO_HAS_TRACK_NAME, clap_host_track_info,
@@ -1694,10 +1694,18 @@ impl<P: ClapPlugin> Wrapper<P> {
                     &wrapper.host_callback, CLAP_EXT_GUI
                 );
 
+                // [Gel patch] Hosts built against CLAP 1.1 offer track-info only under the draft
+                // id, which track-info.h keeps as a compatible alias: ask for both.
                 *wrapper.host_track_info.borrow_mut() = query_host_extension::<clap_host_track_info>(
                     &wrapper.host_callback,
                     CLAP_EXT_TRACK_INFO,
-                );
+                )
+                .or_else(|| {
+                    query_host_extension::<clap_host_track_info>(
+                        &wrapper.host_callback,
+                        CLAP_EXT_TRACK_INFO_COMPAT,
+                    )
+                });
             }
             *wrapper.host_latency.borrow_mut() =
                 query_host_extension::<clap_host_latency>(&wrapper.host_callback, CLAP_EXT_LATENCY);
@@ -2363,7 +2371,8 @@ impl<P: ClapPlugin> Wrapper<P> {
             &wrapper.clap_plugin_render as *const _ as *const c_void
         } else if id == CLAP_EXT_STATE {
             &wrapper.clap_plugin_state as *const _ as *const c_void
-        } else if id == CLAP_EXT_TRACK_INFO {
+        } else if id == CLAP_EXT_TRACK_INFO || id == CLAP_EXT_TRACK_INFO_COMPAT {
+            // [Gel patch] The draft id too (see `init`).
             #[cfg(not(feature = "editor"))]
             return std::ptr::null();
 
