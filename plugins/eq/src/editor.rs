@@ -15,7 +15,8 @@ use gel_dsp::eq::BandType;
 use gel_ui::egui::Align;
 use gel_ui::egui::{self, RichText, Ui, Vec2};
 use gel_ui::eq_graph::{
-    band_colour, format_freq, has_gain, has_slope, EqGraph, GainRange, GraphBand, GraphEvent,
+    band_colour, format_freq, has_gain, has_slope, DynamicView, EqGraph, GainRange, GraphBand,
+    GraphEvent,
 };
 use gel_ui::knob::wheel_to_normalized;
 use gel_ui::param_edit::ParamEdit;
@@ -27,7 +28,7 @@ use gel_ui::{
 };
 use nice_plug::prelude::{Param, ParamSetter};
 
-use crate::params::{BandParams, BandTypeParam, EqParams, PlacementParam};
+use crate::params::{BandParams, BandTypeParam, EqParams, ModeParam, PlacementParam};
 use crate::shared::EqEditorShared;
 
 pub type EqEditor = GelEditor;
@@ -39,6 +40,8 @@ const ANALYZER_POINTS: usize = 480;
 /// A frame gap longer than this means the editor was closed: drop stale samples.
 const REOPEN_GAP_S: f32 = 0.5;
 const KNOB: f32 = 44.0;
+/// Diameter of the dynamic band's knobs.
+const DYN_KNOB: f32 = 34.0;
 
 /// Which analyzer traces are shown (and so which feeds the audio thread fills).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,11 +251,16 @@ impl EditorUi {
         let bands: Vec<Option<GraphBand>> = params
             .bands
             .iter()
-            .map(|b| {
+            .enumerate()
+            .map(|(i, b)| {
                 b.used.value().then(|| GraphBand {
                     band: b.band(),
                     enabled: b.on.value(),
                     tag: placement_tag(b.placement.value()),
+                    dynamic: b.is_dynamic().then(|| DynamicView {
+                        live_gain_db: self.shared.dynamic_gain(i),
+                        threshold_db: b.threshold.value(),
+                    }),
                 })
             })
             .collect();
@@ -344,6 +352,15 @@ impl EditorUi {
                 let next =
                     wheel_to_normalized(q.unmodulated_normalized_value(), notches, None, self.fine);
                 ParamEdit::new(q, setter).set_once(next);
+            }
+            GraphEvent::ThresholdStart(band) => {
+                setter.begin_set_parameter(&params.bands[band].threshold)
+            }
+            GraphEvent::Threshold { band, threshold_db } => {
+                setter.set_parameter(&params.bands[band].threshold, threshold_db)
+            }
+            GraphEvent::ThresholdEnd(band) => {
+                setter.end_set_parameter(&params.bands[band].threshold)
             }
             GraphEvent::ToggleSolo(band) => self.toggle_solo(band),
             GraphEvent::ContextMenu(band) => self.menu_band = band,
@@ -509,8 +526,80 @@ impl EditorUi {
                             self.remove_band(setter, params, band);
                         }
                     });
+                    if has_gain(kind) {
+                        ui.separator();
+                        self.dynamic_controls(ui, setter, params, band);
+                    }
                 });
             });
+        });
+    }
+
+    /// A bell, shelf or tilt band's dynamic controls: on/off, then threshold, ratio, attack,
+    /// release, direction, detector, listen and the live gain.
+    fn dynamic_controls(
+        &mut self,
+        ui: &mut Ui,
+        setter: &ParamSetter,
+        params: &EqParams,
+        band: usize,
+    ) {
+        let bp = &params.bands[band];
+        ui.vertical(|ui| {
+            ui.add_space(14.0);
+            ui.add(ParamToggle::new(&bp.dynamic, setter).label("Dynamic"))
+                .on_hover_text(
+                    "The band's gain becomes where it moves to: it rests flat and moves towards \
+                     its gain while its range passes the threshold (Ctrl-drag the node)",
+                );
+            ui.add_space(4.0);
+            let text = match (bp.is_dynamic(), self.shared.dynamic_gain(band)) {
+                (true, Some(g)) => format!("{g:+.1} dB"),
+                (true, None) if params.mode.value() == ModeParam::LinearPhase => {
+                    "static".to_owned()
+                }
+                (true, None) => "–".to_owned(),
+                (false, _) => String::new(),
+            };
+            ui.label(RichText::new(text).color(band_colour(band)))
+                .on_hover_text("The band's gain now");
+        });
+        if !bp.is_dynamic() {
+            return;
+        }
+        if params.mode.value() == ModeParam::LinearPhase {
+            ui.label(
+                RichText::new(
+                    "Linear phase:\ndynamic bands\nhold their gain\n(zero latency\nmoves them)",
+                )
+                .color(theme::TEXT_DIM),
+            );
+            return;
+        }
+        for (param, label) in [
+            (&bp.threshold, "Thresh"),
+            (&bp.ratio, "Ratio"),
+            (&bp.attack, "Attack"),
+            (&bp.release, "Release"),
+        ] {
+            ui.add(Knob::new(param, setter).diameter(DYN_KNOB).label(label));
+        }
+        ui.vertical(|ui| {
+            ui.add_space(14.0);
+            ui.add(
+                EnumSelector::new(&bp.direction, setter)
+                    .combo()
+                    .segment_width(80.0),
+            );
+            ui.add_space(4.0);
+            ui.add(
+                EnumSelector::new(&bp.source, setter)
+                    .combo()
+                    .segment_width(80.0),
+            );
+            ui.add_space(4.0);
+            ui.add(ParamToggle::new(&bp.listen, setter).label("Listen"))
+                .on_hover_text("Hear what the band's detector hears");
         });
     }
 

@@ -133,7 +133,6 @@ impl GelEq {
     /// Hands the settings besides the bands to the engine. Returns true when the latency
     /// changed (a mode switch started).
     fn push_settings(&mut self) -> bool {
-        self.push_dynamics(0);
         let p = &self.params;
         let gain = db_to_gain(p.output_gain.value());
         let polarity = if p.phase_invert.value() { -1.0 } else { 1.0 };
@@ -145,7 +144,7 @@ impl GelEq {
 }
 
 impl GelEq {
-    /// Hands each band's dynamic settings (threshold and ratio smoothed over `samples`) and
+    /// Hands each band's dynamic settings (threshold and ratio smoothed over `samples` ≥ 1) and
     /// the listened band to the engine.
     fn push_dynamics(&mut self, samples: u32) {
         let mut listen = None;
@@ -189,6 +188,7 @@ impl Plugin for GelEq {
         self.mono_input = gel_plugin::is_mono_input(audio_io_layout);
         self.shared.set_sample_rate(buffer_config.sample_rate);
         self.silent_key = vec![0.0; buffer_config.max_buffer_size as usize];
+        self.push_dynamics(1);
         self.push_settings();
         self.engine.prepare(
             buffer_config.sample_rate,
@@ -200,6 +200,7 @@ impl Plugin for GelEq {
     }
 
     fn reset(&mut self) {
+        self.push_dynamics(1);
         self.push_settings();
         self.engine.reset(&*self.params);
         self.silence.reset();
@@ -213,7 +214,7 @@ impl Plugin for GelEq {
     ) -> ProcessStatus {
         let _denormals = DenormalGuard::new();
         let num_samples = buffer.samples();
-        self.push_dynamics(num_samples as u32);
+        self.push_dynamics(num_samples.max(1) as u32);
         let Some(block) = stereo_block::begin(buffer.as_slice(), self.mono_input) else {
             return ProcessStatus::Normal;
         };

@@ -1,12 +1,13 @@
-//! [`BandDetector`]: what a dynamic band listens to — a 4th-order band-pass around the band's
+//! [`BandDetector`]: what a dynamic band listens to — a 6th-order band-pass around the band's
 //! `f0` with the band's `Q`, and the instantaneous power of its output.
 //!
-//! Two identical TPT state-variable band-passes in cascade (Zavalishin, *The Art of VA Filter
+//! Three identical TPT state-variable band-passes in cascade (Zavalishin, *The Art of VA Filter
 //! Design* rev. 2.1.2, §4.4; Simper, "Linear Trapezoidal Integrated SVF", Cytomic 2013), each
-//! normalised to 0 dB at `f0` (output `k·v1`, `k = 1/Q`). Two stages rather than one because
-//! a single 2nd-order band-pass at Q 1 is only 5 dB down one octave away — a loud note there
-//! would move the band; the cascade is 10 dB down at Q 1 and 20 dB down at Q 2 (per octave
-//! off `f0`: `|H| = (k·r / √((1 − r²)² + k²r²))²` with `r = f/f0`).
+//! normalised to 0 dB at `f0` (output `k·v1`, `k = 1/Q`), `|H| = (k·r / √((1 − r²)² +
+//! k²r²))³` with `r = f/f0`. Several stages because a single 2nd-order band-pass at Q 1 is only
+//! 5 dB down one octave away — a loud note there would move the band; and three because the
+//! quadrature partner below rides on the last stage, whose own partner only levels off far
+//! from `f0` (`→ k/2`): the partner falls with the first two stages (12 dB/oct far out).
 //!
 //! Level without ripple: in the trapezoidal SVF each output is the previous one through the
 //! integrator `g(1 + z⁻¹)/(1 − z⁻¹)`, which at `f0` (where `g = tan(π f0/fs)`) is exactly
@@ -43,8 +44,11 @@ impl Coefs {
 /// One lane's two cascaded stages.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 struct Lane {
-    ic: [[f32; 2]; 2],
+    ic: [[f32; 2]; STAGES],
 }
+
+/// Band-pass stages in cascade.
+const STAGES: usize = 3;
 
 impl Lane {
     /// One sample: returns the normalised band output of the last stage and the power.
@@ -130,11 +134,11 @@ impl BandDetector {
     }
 
     /// Magnitude (linear) of the detector at `f_hz`: the analog prototype of the cascade (for
-    /// the editor and tests), `(k·r/√((1 − r²)² + k²r²))²`, `r = f/f0`.
+    /// the editor and tests), `(k·r/√((1 − r²)² + k²r²))³`, `r = f/f0`.
     pub fn magnitude(f0: f32, q: f32, f_hz: f32) -> f32 {
         let k = 1.0 / q.max(0.05);
         let r = f_hz / f0;
         let one = k * r / ((1.0 - r * r).powi(2) + k * k * r * r).sqrt();
-        one * one
+        one.powi(STAGES as i32)
     }
 }

@@ -12,7 +12,7 @@
 //! a band with `G < 0`, direction below (which rests at `G` in silence).
 //!
 //! ## Signal path per band
-//! 1. [`detector`]: a 4th-order band-pass around `f0` with the band's Q on the band's own input
+//! 1. [`detector`]: a 6th-order band-pass around `f0` with the band's Q on the band's own input
 //!    — the EQ's input (every dynamic band hears the unprocessed signal, so bands do not chase
 //!    each other) — or on the external sidechain, in the band's placement domain: a Stereo band
 //!    takes the louder of L and R (linked: both channels move together), Left/Right one
