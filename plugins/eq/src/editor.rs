@@ -41,7 +41,7 @@ const ANALYZER_POINTS: usize = 480;
 const REOPEN_GAP_S: f32 = 0.5;
 const KNOB: f32 = 44.0;
 /// Diameter of the dynamic band's knobs.
-const DYN_KNOB: f32 = 34.0;
+const DYN_KNOB: f32 = 30.0;
 
 /// Which analyzer traces are shown (and so which feeds the audio thread fills).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -401,6 +401,22 @@ impl EditorUi {
             enum_menu(ui, "Slope", &bp.slope, setter);
         }
         enum_menu(ui, "Placement", &bp.placement, setter);
+        if bp.is_dynamic() {
+            enum_menu(ui, "Direction", &bp.direction, setter);
+            enum_menu(ui, "Detector", &bp.source, setter);
+            let listen = bp.listen.value();
+            if ui
+                .button(if listen {
+                    "Stop listening"
+                } else {
+                    "Listen to detector"
+                })
+                .clicked()
+            {
+                set_once(setter, &bp.listen, !listen);
+                ui.close();
+            }
+        }
         ui.separator();
         let on = bp.on.value();
         if ui.button(if on { "Turn off" } else { "Turn on" }).clicked() {
@@ -510,13 +526,24 @@ impl EditorUi {
                     ui.add(Knob::new(&bp.q, setter).diameter(KNOB).label("Q"));
                     ui.vertical(|ui| {
                         ui.add_space(14.0);
-                        ui.add_enabled_ui(has_slope(kind), |ui| {
-                            ui.add(
-                                EnumSelector::new(&bp.slope, setter)
-                                    .combo()
-                                    .segment_width(96.0),
-                            );
-                        });
+                        // Gain types have no slope: their column holds the dynamic switch
+                        // (the dynamic controls need the room).
+                        if has_slope(kind) || !has_gain(kind) {
+                            ui.add_enabled_ui(has_slope(kind), |ui| {
+                                ui.add(
+                                    EnumSelector::new(&bp.slope, setter)
+                                        .combo()
+                                        .segment_width(96.0),
+                                );
+                            });
+                        } else {
+                            ui.add(ParamToggle::new(&bp.dynamic, setter).label("Dynamic"))
+                                .on_hover_text(
+                                    "The band's gain becomes where it moves to: it rests flat \
+                                     and moves towards its gain while its range passes the \
+                                     threshold (Ctrl-drag the node)",
+                                );
+                        }
                         ui.add_space(4.0);
                         if ui
                             .button("Remove")
@@ -526,7 +553,7 @@ impl EditorUi {
                             self.remove_band(setter, params, band);
                         }
                     });
-                    if has_gain(kind) {
+                    if has_gain(kind) && bp.is_dynamic() {
                         ui.separator();
                         self.dynamic_controls(ui, setter, params, band);
                     }
@@ -535,8 +562,8 @@ impl EditorUi {
         });
     }
 
-    /// A bell, shelf or tilt band's dynamic controls: on/off, then threshold, ratio, attack,
-    /// release, direction, detector, listen and the live gain.
+    /// A dynamic band's knobs: threshold, ratio, attack, release (direction, detector and listen
+    /// are in the band's right-click menu; the live gain is above its node).
     fn dynamic_controls(
         &mut self,
         ui: &mut Ui,
@@ -545,32 +572,13 @@ impl EditorUi {
         band: usize,
     ) {
         let bp = &params.bands[band];
-        ui.vertical(|ui| {
-            ui.add_space(14.0);
-            ui.add(ParamToggle::new(&bp.dynamic, setter).label("Dynamic"))
-                .on_hover_text(
-                    "The band's gain becomes where it moves to: it rests flat and moves towards \
-                     its gain while its range passes the threshold (Ctrl-drag the node)",
-                );
-            ui.add_space(4.0);
-            let text = match (bp.is_dynamic(), self.shared.dynamic_gain(band)) {
-                (true, Some(g)) => format!("{g:+.1} dB"),
-                (true, None) if params.mode.value() == ModeParam::LinearPhase => {
-                    "static".to_owned()
-                }
-                (true, None) => "–".to_owned(),
-                (false, _) => String::new(),
-            };
-            ui.label(RichText::new(text).color(band_colour(band)))
-                .on_hover_text("The band's gain now");
-        });
         if !bp.is_dynamic() {
             return;
         }
         if params.mode.value() == ModeParam::LinearPhase {
             ui.label(
                 RichText::new(
-                    "Linear phase:\ndynamic bands\nhold their gain\n(zero latency\nmoves them)",
+                    "Linear phase: dynamic bands hold their gain\n(Zero Latency moves them)",
                 )
                 .color(theme::TEXT_DIM),
             );
@@ -584,23 +592,6 @@ impl EditorUi {
         ] {
             ui.add(Knob::new(param, setter).diameter(DYN_KNOB).label(label));
         }
-        ui.vertical(|ui| {
-            ui.add_space(14.0);
-            ui.add(
-                EnumSelector::new(&bp.direction, setter)
-                    .combo()
-                    .segment_width(80.0),
-            );
-            ui.add_space(4.0);
-            ui.add(
-                EnumSelector::new(&bp.source, setter)
-                    .combo()
-                    .segment_width(80.0),
-            );
-            ui.add_space(4.0);
-            ui.add(ParamToggle::new(&bp.listen, setter).label("Listen"))
-                .on_hover_text("Hear what the band's detector hears");
-        });
     }
 
     /// One small coloured button per used band, to select it.
