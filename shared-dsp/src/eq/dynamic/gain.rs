@@ -91,7 +91,7 @@ impl GainComputer {
 }
 
 /// `10·log10(2)`: dB per doubling of a power.
-const DB_PER_OCTAVE_OF_POWER: f32 = 3.010_299_956_6;
+const DB_PER_OCTAVE_OF_POWER: f32 = 3.010_3;
 
 /// `log2(x)` for finite `x > 0` without a library call (it runs per sample per dynamic band):
 /// `x = 2^e·m`, `m ∈ [√½, √2)`, `log2(m) = (2/ln 2)·atanh(t)`, `t = (m − 1)/(m + 1)`,
