@@ -11,7 +11,8 @@
 //! * `bank_gliding` vs `engine_gliding`: every band's frequency glides (new targets every
 //!   64-frame sub-block), the case where the engine's per-sub-block work runs;
 //! * `engine_gain_ramping`: the output gain ramps all the time (the per-sample gain loop);
-//! * `engine_linear_phase`: linear-phase mode, steady.
+//! * `engine_linear_phase`: linear-phase mode, steady;
+//! * `engine_dynamic_four`: the four bells dynamic and moving (goal: under 2× `engine_static`).
 
 use std::cell::Cell;
 
@@ -176,4 +177,35 @@ fn engine_linear_phase(b: Bencher) {
     let bands = peer_row();
     let mut engine = engine(EqMode::LinearPhase, &bands);
     b.bench_local(blocks(|l, r| engine.process(l, r, &bands)));
+}
+
+/// The peer row with its four bells dynamic (threshold −30 dBFS, ratio 4, attack 5 ms,
+/// release 50 ms) on noise whose level alternates by 24 dB every 2048 frames, so the bands
+/// keep moving: compare with `engine_static` (goal: under 2×).
+#[divan::bench]
+fn engine_dynamic_four(b: Bencher) {
+    use gel_dsp::eq::dynamic::DynamicSettings;
+    let bands = peer_row();
+    let mut engine = engine(EqMode::ZeroLatency, &bands);
+    let settings = DynamicSettings {
+        threshold_db: -30.0,
+        ratio: 4.0,
+        attack_ms: 5.0,
+        release_ms: 50.0,
+        ..DynamicSettings::default()
+    };
+    for i in 2..6 {
+        engine.set_dynamic(i, Some(settings));
+    }
+    let (mut l, mut r) = (noise(9), noise(10));
+    for (k, (a, b)) in l.chunks_mut(2048).zip(r.chunks_mut(2048)).enumerate() {
+        let g = if k % 2 == 0 { 1.0 } else { 0.063 };
+        a.iter_mut().chain(b.iter_mut()).for_each(|x| *x *= g);
+    }
+    b.bench_local(move || {
+        let (mut cl, mut cr) = (l.clone(), r.clone());
+        for (a, b) in cl.chunks_mut(BLOCK).zip(cr.chunks_mut(BLOCK)) {
+            engine.process(black_box(a), black_box(b), &bands);
+        }
+    });
 }

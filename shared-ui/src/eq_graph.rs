@@ -223,6 +223,18 @@ pub struct GraphBand {
     pub enabled: bool,
     /// A short tag under the node for non-stereo placement ("L", "R", "M", "S").
     pub tag: Option<&'static str>,
+    /// Set for a dynamic band: what it is doing now.
+    pub dynamic: Option<DynamicView>,
+}
+
+/// What the graph shows of a dynamic band: its live gain (the band's own gain is the static
+/// curve, where it moves to) and its threshold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DynamicView {
+    /// The band's gain now (dB); `None` while the audio side has not reported one.
+    pub live_gain_db: Option<f32>,
+    /// Threshold (dBFS), shown while it is dragged.
+    pub threshold_db: f32,
 }
 
 /// What the user did this frame.
@@ -269,6 +281,17 @@ pub enum GraphEvent {
     Delete(usize),
     /// Click on the label strip at the top of a [`GraphShade`] (index in the order added).
     ShadeClicked(usize),
+    /// Ctrl-drag (Cmd on macOS) on a dynamic band's node began: start a threshold gesture.
+    ThresholdStart(usize),
+    /// The threshold drag moved: the new threshold (dBFS; up = higher).
+    Threshold {
+        /// Band index.
+        band: usize,
+        /// New threshold (dBFS, clamped to −80 … 0).
+        threshold_db: f32,
+    },
+    /// The threshold drag ended.
+    ThresholdEnd(usize),
 }
 
 /// A frequency range shaded behind the curves, e.g. Gel Link's collisions. The strip at its top
@@ -300,6 +323,17 @@ pub fn shade_strip(map: &GraphMapping, shade: &GraphShade) -> Rect {
             plot.top() + SHADE_STRIP_HEIGHT,
         ),
     )
+}
+
+/// Threshold change (dB) per point of vertical Ctrl-drag.
+pub const THRESHOLD_DB_PER_POINT: f32 = 0.25;
+
+/// State of a threshold drag kept in egui memory.
+#[derive(Debug, Clone, Copy)]
+struct ThresholdDrag {
+    band: usize,
+    start_db: f32,
+    start_y: f32,
 }
 
 /// Drag state kept in egui memory between frames.
@@ -415,7 +449,48 @@ impl<'a> EqGraph<'a> {
             (map.freq.clamp(f), db.clamp(-range, range))
         };
 
-        if response.drag_started_by(egui::PointerButton::Primary) && !alt {
+        let command = ui.input(|i| i.modifiers.command);
+        let threshold_id = response.id.with("gel-eq-graph-threshold");
+        if response.drag_started_by(egui::PointerButton::Primary) && command && !alt {
+            if let Some(origin) = press_origin {
+                if let Some(band) = hit_test(nodes, origin, NODE_GRAB_RADIUS) {
+                    if let Some(Some(GraphBand {
+                        dynamic: Some(view),
+                        ..
+                    })) = self.bands.get(band)
+                    {
+                        let state = ThresholdDrag {
+                            band,
+                            start_db: view.threshold_db,
+                            start_y: origin.y,
+                        };
+                        ui.data_mut(|d| d.insert_temp(threshold_id, state));
+                        events.push(GraphEvent::Select(band));
+                        events.push(GraphEvent::ThresholdStart(band));
+                    }
+                }
+            }
+        }
+        let threshold_drag: Option<ThresholdDrag> = ui.data(|d| d.get_temp(threshold_id));
+        if let Some(state) = threshold_drag {
+            if response.dragged_by(egui::PointerButton::Primary) {
+                if let Some(p) = response.interact_pointer_pos() {
+                    let scale = if shift { 0.1 } else { 1.0 };
+                    let db =
+                        state.start_db + (state.start_y - p.y) * THRESHOLD_DB_PER_POINT * scale;
+                    events.push(GraphEvent::Threshold {
+                        band: state.band,
+                        threshold_db: db.clamp(-80.0, 0.0),
+                    });
+                }
+            }
+            if response.drag_stopped() || !response.is_pointer_button_down_on() {
+                ui.data_mut(|d| d.remove::<ThresholdDrag>(threshold_id));
+                events.push(GraphEvent::ThresholdEnd(state.band));
+            }
+            return events;
+        }
+        if response.drag_started_by(egui::PointerButton::Primary) && !alt && !command {
             if let Some(origin) = press_origin {
                 if let Some(band) = hit_test(nodes, origin, NODE_GRAB_RADIUS) {
                     let node = nodes[band].unwrap_or(origin);
@@ -557,12 +632,33 @@ impl<'a> EqGraph<'a> {
                 continue;
             }
             any = true;
+            let dimmed = self.solo.is_some_and(|s| s != i);
+            let colour = band_colour(i);
             band_curve_db(&b.band, &freqs, &mut curve);
+            if let Some(view) = b.dynamic {
+                // The range: shaded between flat (where the band rests) and the static curve
+                // (where it moves to), the static curve dashed; then the live curve as a band.
+                let points = curve_points(map, &freqs, &curve);
+                clipped.add(fill_to_baseline(
+                    &points,
+                    zero_y,
+                    colour.gamma_multiply(if dimmed { 0.03 } else { 0.07 }),
+                ));
+                clipped.extend(Shape::dashed_line(
+                    &points,
+                    Stroke::new(1.0, colour.gamma_multiply(if dimmed { 0.2 } else { 0.6 })),
+                    4.0,
+                    3.0,
+                ));
+                let live = EqBand {
+                    gain_db: view.live_gain_db.unwrap_or(0.0),
+                    ..b.band
+                };
+                band_curve_db(&live, &freqs, &mut curve);
+            }
             for (s, c) in sum.iter_mut().zip(&curve) {
                 *s += c;
             }
-            let dimmed = self.solo.is_some_and(|s| s != i);
-            let colour = band_colour(i);
             let highlight = self.selected == Some(i) || self.solo == Some(i);
             let fill_alpha = if dimmed {
                 0.04
@@ -711,6 +807,40 @@ impl<'a> EqGraph<'a> {
                 theme::small_font(),
                 colour,
             );
+        }
+        if let (Some(view), true) = (b.dynamic, b.enabled) {
+            // The live move above the node, and a ring whose arc shows how much of the range
+            // is in use.
+            let live = view.live_gain_db.unwrap_or(0.0);
+            painter.text(
+                pos - Vec2::new(0.0, radius + 3.0),
+                Align2::CENTER_BOTTOM,
+                format!("{live:+.1} dB"),
+                theme::small_font(),
+                colour,
+            );
+            let range = b.band.gain_db.abs();
+            let used = if range > 1e-3 {
+                (live.abs() / range).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            painter.circle_stroke(
+                pos,
+                radius + 2.5,
+                Stroke::new(1.0, colour.gamma_multiply(0.35)),
+            );
+            if used > 0.005 {
+                let n = 24;
+                let arc: Vec<Pos2> = (0..=n)
+                    .map(|k| {
+                        let a = -std::f32::consts::FRAC_PI_2
+                            + std::f32::consts::TAU * used * k as f32 / n as f32;
+                        pos + (radius + 2.5) * Vec2::new(a.cos(), a.sin())
+                    })
+                    .collect();
+                painter.add(Shape::line(arc, Stroke::new(2.0, colour)));
+            }
         }
     }
 }
@@ -1037,6 +1167,7 @@ mod tests {
     fn one_bell_at_1k() -> Vec<Option<GraphBand>> {
         let mut bands = vec![None; 4];
         bands[2] = Some(GraphBand {
+            dynamic: None,
             band: bell(1_000.0, 6.0, 1.0),
             enabled: true,
             tag: None,

@@ -75,9 +75,15 @@ fn random_value(rng: &mut Rng, param: &ParamInfo) -> f64 {
 /// One run of `steps` random steps on a fresh `bundle` instance in `format`. Panics, naming the
 /// seed and the last steps, on non-finite output or a contract violation.
 pub fn fuzz(format: Format, bundle: &str, seed: u64, steps: usize) {
+    fuzz_from(format, bundle, &[], seed, steps);
+}
+
+/// [`fuzz`] starting from `setup` (parameter name, text) set after loading, e.g. to fuzz
+/// around a feature a random walk rarely switches on.
+pub fn fuzz_from(format: Format, bundle: &str, setup: &[(&str, &str)], seed: u64, steps: usize) {
     let mut trace: Vec<String> = Vec::new();
     let result = catch_unwind(AssertUnwindSafe(|| {
-        run(format, bundle, seed, steps, &mut trace)
+        run(format, bundle, setup, seed, steps, &mut trace)
     }));
     if let Err(panic) = result {
         let message = panic
@@ -93,9 +99,19 @@ pub fn fuzz(format: Format, bundle: &str, seed: u64, steps: usize) {
     }
 }
 
-fn run(format: Format, bundle: &str, seed: u64, steps: usize, trace: &mut Vec<String>) {
+fn run(
+    format: Format,
+    bundle: &str,
+    setup: &[(&str, &str)],
+    seed: u64,
+    steps: usize,
+    trace: &mut Vec<String>,
+) {
     let mut rng = Rng::new(seed);
     let mut plugin = load(format, bundle);
+    for (name, text) in setup {
+        crate::set_by_text(plugin.as_mut(), name, text);
+    }
     plugin.set_deferred_main_thread(true);
     // All of them, automatable or not: a host's generic editor sends changes to the others
     // (the compressor's lookahead, say) the same ways.

@@ -15,7 +15,8 @@ use gel_dsp::eq::BandType;
 use gel_ui::egui::Align;
 use gel_ui::egui::{self, RichText, Ui, Vec2};
 use gel_ui::eq_graph::{
-    band_colour, format_freq, has_gain, has_slope, EqGraph, GainRange, GraphBand, GraphEvent,
+    band_colour, format_freq, has_gain, has_slope, DynamicView, EqGraph, GainRange, GraphBand,
+    GraphEvent,
 };
 use gel_ui::knob::wheel_to_normalized;
 use gel_ui::link_panel::{BellRequest, EqLinkPanel, TrackLabel, EQ_COLUMN_WIDTH};
@@ -28,7 +29,7 @@ use gel_ui::{
 };
 use nice_plug::prelude::{Param, ParamSetter};
 
-use crate::params::{BandParams, BandTypeParam, EqParams, PlacementParam};
+use crate::params::{BandParams, BandTypeParam, EqParams, ModeParam, PlacementParam};
 use crate::shared::EqEditorShared;
 
 pub type EqEditor = GelEditor;
@@ -40,6 +41,8 @@ const ANALYZER_POINTS: usize = 480;
 /// A frame gap longer than this means the editor was closed: drop stale samples.
 const REOPEN_GAP_S: f32 = 0.5;
 const KNOB: f32 = 44.0;
+/// Diameter of the dynamic band's knobs.
+const DYN_KNOB: f32 = 30.0;
 
 /// Which analyzer traces are shown (and so which feeds the audio thread fills).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,11 +269,16 @@ impl EditorUi {
         let bands: Vec<Option<GraphBand>> = params
             .bands
             .iter()
-            .map(|b| {
+            .enumerate()
+            .map(|(i, b)| {
                 b.used.value().then(|| GraphBand {
                     band: b.band(),
                     enabled: b.on.value(),
                     tag: placement_tag(b.placement.value()),
+                    dynamic: b.is_dynamic().then(|| DynamicView {
+                        live_gain_db: self.shared.dynamic_gain(i),
+                        threshold_db: b.threshold.value(),
+                    }),
                 })
             })
             .collect();
@@ -369,6 +377,15 @@ impl EditorUi {
                     wheel_to_normalized(q.unmodulated_normalized_value(), notches, None, self.fine);
                 ParamEdit::new(q, setter).set_once(next);
             }
+            GraphEvent::ThresholdStart(band) => {
+                setter.begin_set_parameter(&params.bands[band].threshold)
+            }
+            GraphEvent::Threshold { band, threshold_db } => {
+                setter.set_parameter(&params.bands[band].threshold, threshold_db)
+            }
+            GraphEvent::ThresholdEnd(band) => {
+                setter.end_set_parameter(&params.bands[band].threshold)
+            }
             GraphEvent::ToggleSolo(band) => self.toggle_solo(band),
             GraphEvent::ContextMenu(band) => self.menu_band = band,
             GraphEvent::Delete(band) => self.remove_band(setter, params, band),
@@ -421,6 +438,22 @@ impl EditorUi {
             enum_menu(ui, "Slope", &bp.slope, setter);
         }
         enum_menu(ui, "Placement", &bp.placement, setter);
+        if bp.is_dynamic() {
+            enum_menu(ui, "Direction", &bp.direction, setter);
+            enum_menu(ui, "Detector", &bp.source, setter);
+            let listen = bp.listen.value();
+            if ui
+                .button(if listen {
+                    "Stop listening"
+                } else {
+                    "Listen to detector"
+                })
+                .clicked()
+            {
+                set_once(setter, &bp.listen, !listen);
+                ui.close();
+            }
+        }
         ui.separator();
         let on = bp.on.value();
         if ui.button(if on { "Turn off" } else { "Turn on" }).clicked() {
@@ -530,13 +563,24 @@ impl EditorUi {
                     ui.add(Knob::new(&bp.q, setter).diameter(KNOB).label("Q"));
                     ui.vertical(|ui| {
                         ui.add_space(14.0);
-                        ui.add_enabled_ui(has_slope(kind), |ui| {
-                            ui.add(
-                                EnumSelector::new(&bp.slope, setter)
-                                    .combo()
-                                    .segment_width(96.0),
-                            );
-                        });
+                        // Gain types have no slope: their column holds the dynamic switch
+                        // (the dynamic controls need the room).
+                        if has_slope(kind) || !has_gain(kind) {
+                            ui.add_enabled_ui(has_slope(kind), |ui| {
+                                ui.add(
+                                    EnumSelector::new(&bp.slope, setter)
+                                        .combo()
+                                        .segment_width(96.0),
+                                );
+                            });
+                        } else {
+                            ui.add(ParamToggle::new(&bp.dynamic, setter).label("Dynamic"))
+                                .on_hover_text(
+                                    "The band's gain becomes where it moves to: it rests flat \
+                                     and moves towards its gain while its range passes the \
+                                     threshold (Ctrl-drag the node)",
+                                );
+                        }
                         ui.add_space(4.0);
                         if ui
                             .button("Remove")
@@ -546,9 +590,45 @@ impl EditorUi {
                             self.remove_band(setter, params, band);
                         }
                     });
+                    if has_gain(kind) && bp.is_dynamic() {
+                        ui.separator();
+                        self.dynamic_controls(ui, setter, params, band);
+                    }
                 });
             });
         });
+    }
+
+    /// A dynamic band's knobs: threshold, ratio, attack, release (direction, detector and listen
+    /// are in the band's right-click menu; the live gain is above its node).
+    fn dynamic_controls(
+        &mut self,
+        ui: &mut Ui,
+        setter: &ParamSetter,
+        params: &EqParams,
+        band: usize,
+    ) {
+        let bp = &params.bands[band];
+        if !bp.is_dynamic() {
+            return;
+        }
+        if params.mode.value() == ModeParam::LinearPhase {
+            ui.label(
+                RichText::new(
+                    "Linear phase: dynamic bands hold their gain\n(Zero Latency moves them)",
+                )
+                .color(theme::TEXT_DIM),
+            );
+            return;
+        }
+        for (param, label) in [
+            (&bp.threshold, "Thresh"),
+            (&bp.ratio, "Ratio"),
+            (&bp.attack, "Attack"),
+            (&bp.release, "Release"),
+        ] {
+            ui.add(Knob::new(param, setter).diameter(DYN_KNOB).label(label));
+        }
     }
 
     /// One small coloured button per used band, to select it.

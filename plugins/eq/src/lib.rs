@@ -12,13 +12,17 @@
 //! 3. silent input after the tail has rung out: silence out without running the DSP
 //!    ([`SilenceTracker`]);
 //! 4. the analyzer hears the input, the engine runs — reading the band targets from the
-//!    parameters' smoothers once per sub-block ([`BandTargets`] below) — and the analyzer
-//!    hears the output.
+//!    parameters' smoothers once per sub-block ([`BandTargets`] below), dynamic bands keyed by
+//!    their own range of the input or by the "Sidechain" aux input (silence when the host
+//!    leaves it unconnected) — and the analyzer hears the output; each dynamic band's gain
+//!    goes to the editor.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use gel_dsp::blocks::denormal::DenormalGuard;
 use gel_dsp::blocks::gain::db_to_gain;
+use gel_dsp::blocks::guard;
 use gel_dsp::eq::engine::BandTarget;
 use gel_dsp::eq::{BandTargets, EqBand, EqEngine, EqMode};
 use gel_plugin::{stereo_block, SilenceTracker};
@@ -28,7 +32,32 @@ pub mod editor;
 pub mod params;
 pub mod shared;
 
-use params::{EqParams, ModeParam, MAX_FREQ_HZ, MIN_FREQ_HZ};
+use params::{EqParams, ModeParam, BANDS, MAX_FREQ_HZ, MIN_FREQ_HZ};
+
+/// Main stereo in/out (or mono in, stereo out) plus a stereo aux input dynamic bands can be
+/// keyed by (as Gel Compressor's).
+pub const LAYOUTS: &[AudioIOLayout] = &[
+    AudioIOLayout {
+        main_input_channels: NonZeroU32::new(2),
+        main_output_channels: NonZeroU32::new(2),
+        aux_input_ports: &[new_nonzero_u32(2)],
+        names: PortNames {
+            aux_inputs: &["Sidechain"],
+            ..PortNames::const_default()
+        },
+        ..AudioIOLayout::const_default()
+    },
+    AudioIOLayout {
+        main_input_channels: NonZeroU32::new(1),
+        main_output_channels: NonZeroU32::new(2),
+        aux_input_ports: &[new_nonzero_u32(2)],
+        names: PortNames {
+            aux_inputs: &["Sidechain"],
+            ..PortNames::const_default()
+        },
+        ..AudioIOLayout::const_default()
+    },
+];
 use shared::EqEditorShared;
 
 impl From<ModeParam> for EqMode {
@@ -88,6 +117,8 @@ pub struct GelEq {
     mono_input: bool,
     engine: EqEngine,
     silence: SilenceTracker,
+    /// Zeros, one block long: the key of a sidechain the host left unconnected.
+    silent_key: Vec<f32>,
 }
 
 impl Default for GelEq {
@@ -101,6 +132,7 @@ impl Default for GelEq {
             mono_input: false,
             engine: EqEngine::new(),
             silence: SilenceTracker::new(),
+            silent_key: Vec::new(),
         }
     }
 }
@@ -119,8 +151,31 @@ impl GelEq {
     }
 }
 
+impl GelEq {
+    /// Hands each band's dynamic settings (threshold and ratio smoothed over `samples` ≥ 1) and
+    /// the listened band to the engine.
+    fn push_dynamics(&mut self, samples: u32) {
+        let mut listen = None;
+        for (i, b) in self.params.bands.iter().enumerate() {
+            let settings = b.dynamic_settings(samples);
+            if settings.is_some() && b.is_active() && b.listen.value() && listen.is_none() {
+                listen = Some(i);
+            }
+            self.engine.set_dynamic(i, settings);
+        }
+        self.engine.set_listen(listen);
+    }
+
+    /// Whether any active band is dynamic and keyed by the sidechain.
+    fn keyed_by_sidechain(&self) -> bool {
+        self.params.bands.iter().any(|b| {
+            b.is_active() && b.is_dynamic() && b.source.value() == params::SourceParam::Sidechain
+        })
+    }
+}
+
 impl Plugin for GelEq {
-    gel_plugin::plugin_constants!(name: "Gel EQ", slug: "eq");
+    gel_plugin::plugin_constants!(name: "Gel EQ", slug: "eq", layouts: LAYOUTS);
 
     type Editor = editor::EqEditor;
 
@@ -142,6 +197,8 @@ impl Plugin for GelEq {
         self.link_tap.set_sample_rate(buffer_config.sample_rate);
         self.mono_input = gel_plugin::is_mono_input(audio_io_layout);
         self.shared.set_sample_rate(buffer_config.sample_rate);
+        self.silent_key = vec![0.0; buffer_config.max_buffer_size as usize];
+        self.push_dynamics(1);
         self.push_settings();
         self.engine.prepare(
             buffer_config.sample_rate,
@@ -153,6 +210,7 @@ impl Plugin for GelEq {
     }
 
     fn reset(&mut self) {
+        self.push_dynamics(1);
         self.push_settings();
         self.engine.reset(&*self.params);
         self.silence.reset();
@@ -161,23 +219,46 @@ impl Plugin for GelEq {
     fn process(
         &mut self,
         buffer: &mut Buffer,
-        _aux: &mut AuxiliaryBuffers,
+        aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let _denormals = DenormalGuard::new();
+        let num_samples = buffer.samples();
+        self.push_dynamics(num_samples.max(1) as u32);
         let Some(block) = stereo_block::begin(buffer.as_slice(), self.mono_input) else {
             return ProcessStatus::Normal;
         };
-        if block.had_non_finite {
+        let mut bad_input = block.had_non_finite;
+        if self.push_settings() {
+            // Mode switch: the host hears about the new latency at once.
+            context.set_latency_samples(self.engine.latency_samples());
+        }
+        // The sidechain: the aux input's first two channels (a mono aux keys both); read only
+        // when a dynamic band listens to it. Unconnected: silence, never the main input.
+        let mut key: Option<(&[f32], &[f32])> = None;
+        if self.keyed_by_sidechain() {
+            if let Some(sidechain) = aux.inputs.first_mut() {
+                let channels = sidechain.as_slice();
+                bad_input |= guard::sanitize(channels);
+                match &*channels {
+                    [l, r, ..] if l.len().min(r.len()) >= num_samples => {
+                        key = Some((&l[..num_samples], &r[..num_samples]))
+                    }
+                    [m] if m.len() >= num_samples => {
+                        key = Some((&m[..num_samples], &m[..num_samples]))
+                    }
+                    _ => {}
+                }
+            }
+            let silence = &self.silent_key[..num_samples.min(self.silent_key.len())];
+            key = key.or(Some((silence, silence)));
+        }
+        if bad_input {
             // Those samples became silence; no filter keeps the blow-up.
             self.engine.reset_filters();
         }
         let (left, right) = (block.left, block.right);
         self.link_tap.push_input(left, right);
-        if self.push_settings() {
-            // Mode switch: the host hears about the new latency at once.
-            context.set_latency_samples(self.engine.latency_samples());
-        }
 
         let samples = left.len();
         let silent = self.silence.observe(&[left, right]);
@@ -192,9 +273,13 @@ impl Plugin for GelEq {
         }
 
         self.shared.feed_pre(left, right);
-        self.engine.process(left, right, &*self.params);
+        self.engine.process_keyed(left, right, key, &*self.params);
         self.shared.feed_post(left, right);
         self.link_tap.push_output(left, right);
+        for i in 0..BANDS {
+            self.shared
+                .set_dynamic_gain(i, self.engine.dynamic_gain_db(i));
+        }
         // Always a tail, at least 1: the engine ran this block.
         let left_to_ring = self.silence.tail_left(self.engine.tail_samples());
         ProcessStatus::Tail(left_to_ring.clamp(1, u64::from(u32::MAX - 1)) as u32)

@@ -1,7 +1,12 @@
 //! Gel EQ's parameters. The string ids are permanent: hosts store automation and presets by
 //! them (and nice-plug derives the CLAP/VST3 ids from them). Per band `n = 1..16`:
 //! `b{n}_used`, `b{n}_on`, `b{n}_type`, `b{n}_freq`, `b{n}_gain`, `b{n}_q`, `b{n}_slope`,
-//! `b{n}_place`; globals `output_gain`, `phase_invert`, `auto_gain`, `mode`.
+//! `b{n}_place`, and the dynamic band's `b{n}_dyn`, `b{n}_dyn_thresh`, `b{n}_dyn_ratio`,
+//! `b{n}_dyn_knee`, `b{n}_dyn_attack`, `b{n}_dyn_release`, `b{n}_dyn_dir`, `b{n}_dyn_src`,
+//! `b{n}_dyn_listen`; globals `output_gain`, `phase_invert`, `auto_gain`, `mode`.
+//!
+//! Dynamic bands (see [`gel_dsp::eq::dynamic`]): the band's gain is where it moves to, its
+//! magnitude the range; state saved before they existed loads them off (static).
 //!
 //! A band is heard only while it is *used* (the editor adds and removes bands by that hidden
 //! switch) and *on*. A new instance has every band unused: flat.
@@ -10,8 +15,13 @@ use std::collections::BTreeMap;
 use std::ops::Deref;
 use std::sync::Arc;
 
+use gel_dsp::eq::dynamic::{
+    can_be_dynamic, DetectorSource, Direction, DynamicSettings, DEFAULT_KNEE_DB,
+};
 use gel_dsp::eq::{BandType, CutSlope, EqBand, Placement, MAX_BANDS};
-use gel_plugin::param::{gain_db_param, hz_param, on_off, output_gain, skewed};
+use gel_plugin::param::{
+    db_param, gain_db_param, hz_param, on_off, output_gain, ratio_param, skewed, time_ms_param,
+};
 use gel_plugin::param_text::parse_number_with_unit;
 use nice_plug::prelude::*;
 
@@ -154,6 +164,52 @@ impl From<PlacementParam> for Placement {
     }
 }
 
+/// Which side of the threshold moves a dynamic band.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectionParam {
+    #[id = "above"]
+    #[name = "Above"]
+    Above,
+    #[id = "below"]
+    #[name = "Below"]
+    Below,
+}
+
+impl From<DirectionParam> for Direction {
+    fn from(d: DirectionParam) -> Self {
+        match d {
+            DirectionParam::Above => Direction::Above,
+            DirectionParam::Below => Direction::Below,
+        }
+    }
+}
+
+/// What a dynamic band's detector listens to.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceParam {
+    #[id = "band"]
+    #[name = "Band"]
+    Band,
+    #[id = "sidechain"]
+    #[name = "Sidechain"]
+    Sidechain,
+}
+
+impl From<SourceParam> for DetectorSource {
+    fn from(s: SourceParam) -> Self {
+        match s {
+            SourceParam::Band => DetectorSource::Band,
+            SourceParam::Sidechain => DetectorSource::Sidechain,
+        }
+    }
+}
+
+/// The ratio knob's top end, which means ∞:1 (the band jumps to its full range past the knee).
+pub const RATIO_INFINITE: f32 = 100.0;
+
+/// Threshold range of a dynamic band (dBFS).
+pub const MIN_THRESHOLD_DB: f32 = -80.0;
+
 /// Zero latency (minimum-phase sections) or linear phase (FIR, reports its latency).
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModeParam {
@@ -186,6 +242,26 @@ pub struct BandParams {
     pub slope: EnumParam<SlopeParam>,
     #[id = "place"]
     pub placement: EnumParam<PlacementParam>,
+    /// Dynamic band on/off (bell, shelves and tilt only; other types ignore it).
+    #[id = "dyn"]
+    pub dynamic: BoolParam,
+    #[id = "dyn_thresh"]
+    pub threshold: FloatParam,
+    #[id = "dyn_ratio"]
+    pub ratio: FloatParam,
+    #[id = "dyn_knee"]
+    pub knee: FloatParam,
+    #[id = "dyn_attack"]
+    pub attack: FloatParam,
+    #[id = "dyn_release"]
+    pub release: FloatParam,
+    #[id = "dyn_dir"]
+    pub direction: EnumParam<DirectionParam>,
+    #[id = "dyn_src"]
+    pub source: EnumParam<SourceParam>,
+    /// Hear the band's detector signal instead of the output.
+    #[id = "dyn_listen"]
+    pub listen: BoolParam,
 }
 
 /// `0.71`, `12.5` (two significant decimals below 10).
@@ -229,7 +305,53 @@ impl BandParams {
             .with_string_to_value(Arc::new(parse_number_with_unit)),
             slope: EnumParam::new(name("Slope"), SlopeParam::Db12),
             placement: EnumParam::new(name("Placement"), PlacementParam::Stereo),
+            dynamic: on_off(&name("Dynamic"), false),
+            // Threshold and ratio changes reach the gain through the band's attack/release
+            // envelope, so they cannot click; the smoother only keeps automation steps soft.
+            threshold: db_param(&name("Threshold"), -30.0, MIN_THRESHOLD_DB, 0.0, 0.1)
+                .with_smoother(SmoothingStyle::Linear(BAND_SMOOTHING_MS)),
+            // 1 + 99·n⁴: 2:1 at a third of the knob, 4:1 at 0.42, ∞ at the top.
+            ratio: ratio_param(
+                &name("Ratio"),
+                4.0,
+                skewed(1.0, RATIO_INFINITE, -2.0),
+                0.01,
+                RATIO_INFINITE,
+            )
+            .with_smoother(SmoothingStyle::Linear(BAND_SMOOTHING_MS)),
+            knee: db_param(&name("Knee"), DEFAULT_KNEE_DB, 0.0, 24.0, 0.1),
+            // 0.5 + 299.5·n^…: 10 ms near the middle.
+            attack: time_ms_param(&name("Attack"), 10.0, skewed(0.5, 300.0, -2.3), 0.01),
+            release: time_ms_param(&name("Release"), 150.0, skewed(5.0, 3000.0, -2.3), 0.1),
+            direction: EnumParam::new(name("Direction"), DirectionParam::Above),
+            source: EnumParam::new(name("Detector"), SourceParam::Band),
+            listen: on_off(&name("Listen"), false),
         }
+    }
+
+    /// Whether the band runs dynamic (its type has a gain and Dynamic is on).
+    pub fn is_dynamic(&self) -> bool {
+        self.dynamic.value() && can_be_dynamic(self.kind.value().into())
+    }
+
+    /// The dynamic settings at the parameters' smoothed values (advanced by `samples`), or
+    /// `None` for a static band.
+    pub fn dynamic_settings(&self, samples: u32) -> Option<DynamicSettings> {
+        let threshold_db = self.threshold.smoothed.next_step(samples);
+        let ratio = self.ratio.smoothed.next_step(samples);
+        self.is_dynamic().then(|| DynamicSettings {
+            threshold_db,
+            ratio: if ratio >= RATIO_INFINITE {
+                f32::INFINITY
+            } else {
+                ratio
+            },
+            knee_db: self.knee.value(),
+            attack_ms: self.attack.value(),
+            release_ms: self.release.value(),
+            direction: self.direction.value().into(),
+            source: self.source.value().into(),
+        })
     }
 
     /// Whether the band is heard.
@@ -323,7 +445,25 @@ mod tests {
         let p = EqParams::default();
         let ids: Vec<String> = p.param_map().into_iter().map(|(id, _, _)| id).collect();
         for n in 1..=16 {
-            for what in ["used", "on", "type", "freq", "gain", "q", "slope", "place"] {
+            for what in [
+                "used",
+                "on",
+                "type",
+                "freq",
+                "gain",
+                "q",
+                "slope",
+                "place",
+                "dyn",
+                "dyn_thresh",
+                "dyn_ratio",
+                "dyn_knee",
+                "dyn_attack",
+                "dyn_release",
+                "dyn_dir",
+                "dyn_src",
+                "dyn_listen",
+            ] {
                 let id = format!("b{n}_{what}");
                 assert!(ids.contains(&id), "missing {id}");
             }
@@ -331,7 +471,7 @@ mod tests {
         for id in ["output_gain", "phase_invert", "auto_gain", "mode"] {
             assert!(ids.contains(&id.to_string()), "missing {id}");
         }
-        assert_eq!(ids.len(), 16 * 8 + 4);
+        assert_eq!(ids.len(), 16 * 17 + 4);
     }
 
     #[test]
@@ -351,6 +491,27 @@ mod tests {
             .gain
             .normalized_value_to_string(b.gain.preview_normalized(1.5), true);
         assert_eq!(gain, "+1.50 dB");
+        // Dynamic parameters: text ↔ value round trips.
+        for (param, text) in [
+            (&b.threshold, "-24.5 dB"),
+            (&b.knee, "6.0 dB"),
+            (&b.attack, "12.5 ms"),
+            (&b.ratio, "4.00:1"),
+        ] {
+            let v = param.string_to_normalized_value(text).expect(text);
+            assert_eq!(param.normalized_value_to_string(v, true), text);
+        }
+        let v = b.ratio.string_to_normalized_value("∞:1").unwrap();
+        assert_eq!(b.ratio.preview_plain(v), RATIO_INFINITE);
+        assert_eq!(b.source.normalized_value_to_string(1.0, true), "Sidechain");
+    }
+
+    #[test]
+    fn new_bands_are_static_and_only_gain_types_go_dynamic() {
+        let b = BandParams::new(1);
+        assert!(!b.is_dynamic());
+        assert_eq!(b.dynamic_settings(1), None);
+        assert!(can_be_dynamic(BandType::TiltShelf) && !can_be_dynamic(BandType::LowCut));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The seam between Gel EQ's audio thread and its editor: the analyzer's sample feeds (before
-//! and after the EQ), the sample rate, and the soloed band. Everything here is atomics; the
+//! and after the EQ), the sample rate, the soloed band, and each dynamic band's current gain. Everything here is atomics; the
 //! audio thread only copies samples (and only while the editor is open and shows that trace).
 
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -8,6 +8,8 @@ use std::sync::{Arc, OnceLock};
 use atomic_float::AtomicF32;
 use gel_dsp::analysis::spectrum::SampleFifo;
 use gel_plugin::GelEditorState;
+
+use crate::params::BANDS;
 
 /// Samples each feed can hold: about 0.68 s at 48 kHz, 85 ms at 384 kHz — several editor
 /// frames at any rate, so a frame that comes late drops nothing.
@@ -25,6 +27,8 @@ pub struct EqEditorShared {
     /// The editor's persistent state, whose `is_open` flag gates the feeds. Set once when the
     /// editor is created; reading a `OnceLock` is a single atomic load.
     editor_state: OnceLock<Arc<GelEditorState>>,
+    /// Each band's current dynamic gain (dB), NaN while the band is not dynamic.
+    dynamic_gain: [AtomicF32; BANDS],
 }
 
 impl Default for EqEditorShared {
@@ -43,6 +47,7 @@ impl EqEditorShared {
             pre: SampleFifo::new(FEED_CAPACITY),
             post: SampleFifo::new(FEED_CAPACITY),
             editor_state: OnceLock::new(),
+            dynamic_gain: std::array::from_fn(|_| AtomicF32::new(f32::NAN)),
         }
     }
 
@@ -89,6 +94,19 @@ impl EqEditorShared {
     /// The soloed band as the editor set it (regardless of whether the editor is open).
     pub fn requested_solo(&self) -> Option<usize> {
         usize::try_from(self.solo.load(Ordering::Relaxed)).ok()
+    }
+
+    /// Audio thread: band `index`'s current dynamic gain (dB), `None` when it is not dynamic.
+    pub fn set_dynamic_gain(&self, index: usize, gain_db: Option<f32>) {
+        if let Some(a) = self.dynamic_gain.get(index) {
+            a.store(gain_db.unwrap_or(f32::NAN), Ordering::Relaxed);
+        }
+    }
+
+    /// Editor: band `index`'s current dynamic gain (dB), `None` when it is not dynamic.
+    pub fn dynamic_gain(&self, index: usize) -> Option<f32> {
+        let g = self.dynamic_gain.get(index)?.load(Ordering::Relaxed);
+        (!g.is_nan()).then_some(g)
     }
 
     /// Whether the editor window is open.

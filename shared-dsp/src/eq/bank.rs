@@ -304,6 +304,34 @@ impl EqSectionBank {
         slot.retarget(design, was_on, placement_changed);
     }
 
+    /// [`set_band`](Self::set_band) with a design made by the caller (a dynamic band's
+    /// exact moving design, see [`super::dynamic::moving_design`]); `refined` = it is the
+    /// full fit (no later refinement needed).
+    pub fn set_band_designed(
+        &mut self,
+        index: usize,
+        band: EqBand,
+        placement: Placement,
+        design: DigitalBand,
+        refined: bool,
+    ) {
+        let Some(slot) = self.bands.get_mut(index) else {
+            return;
+        };
+        if slot.on && slot.band == band && slot.placement == placement {
+            return;
+        }
+        let (was_on, placement_changed) = (slot.on, slot.placement != placement);
+        (slot.on, slot.band, slot.placement) = (true, band, placement);
+        (slot.refined, slot.quiet) = (refined, 0);
+        slot.retarget(design, was_on, placement_changed);
+    }
+
+    /// The designer of this sample rate.
+    pub fn designer(&self) -> &SectionDesigner {
+        &self.designer
+    }
+
     /// Disables band `index` (it fades out over the next block).
     pub fn disable_band(&mut self, index: usize) {
         if let Some(slot) = self.bands.get_mut(index) {

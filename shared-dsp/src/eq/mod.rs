@@ -25,6 +25,8 @@
 //!   FIR by partitioned FFT convolution.
 //! * [`auto_gain`]: the output trim that keeps a pink reference at its
 //!   level through the band curves.
+//! * [`dynamic`]: dynamic bands — detector, gain computer, envelope and the exact design
+//!   of a band whose gain moves.
 //! * [`engine`]: [`EqEngine`], Gel EQ's whole signal path — band
 //!   schedule, mode crossfade, solo, output and auto gain, latency and tail.
 //!
@@ -38,6 +40,7 @@ pub mod auto_gain;
 pub mod bank;
 pub mod cascade;
 pub mod design;
+pub mod dynamic;
 pub mod engine;
 pub mod linear_phase;
 pub mod section;

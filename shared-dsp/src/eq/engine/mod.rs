@@ -33,6 +33,7 @@ pub use output::{AUTO_GAIN_RAMP_MS, RAMP_MS};
 pub use settings::{max_band_freq_hz, BandTarget, BandTargets, EqMode, SUB_BLOCK};
 pub use solo::solo_region;
 
+use crate::eq::dynamic::{can_be_dynamic, DynamicBands, DynamicSettings};
 use crate::eq::MAX_BANDS;
 use mode::ModeSwitch;
 use output::OutputGain;
@@ -52,6 +53,8 @@ pub struct EqEngine {
     solo_band: Option<usize>,
     solo: Solo,
     output: OutputGain,
+    /// Dynamic bands (zero-latency mode only; see [`crate::eq::dynamic`]).
+    dynamics: DynamicBands,
     /// Ring of the zero-latency sections in samples (−120 dB).
     ring_samples: u64,
     /// Whether the last call was [`process_silence`](Self::process_silence).
@@ -75,6 +78,7 @@ impl EqEngine {
             solo_band: None,
             solo: Solo::new(),
             output: OutputGain::new(),
+            dynamics: DynamicBands::new(),
             ring_samples: 0,
             asleep: false,
         }
@@ -90,6 +94,7 @@ impl EqEngine {
         let max_latency = self.paths.latency_of(EqMode::LinearPhase.path()) as usize;
         self.solo.prepare(sample_rate, max_block, max_latency);
         self.output.prepare(sample_rate, max_block);
+        self.dynamics.prepare(sample_rate, max_block);
         self.reset(bands);
     }
 
@@ -97,7 +102,21 @@ impl EqEngine {
     /// state cleared, the mode steady, gains at their targets, solo silent. Real-time safe
     /// (but costs the full fit of every band and a linear-phase kernel build).
     pub fn reset(&mut self, bands: &impl BandTargets) {
+        self.update_dynamic_mask();
         self.schedule.snap(bands, &mut self.paths.bank);
+        self.dynamics.reset();
+        for i in 0..MAX_BANDS {
+            self.dynamics.forget(i);
+            if let (true, Some((band, placement))) =
+                (self.schedule.dynamic[i], self.schedule.applied()[i])
+            {
+                // At rest: where silence puts the band.
+                let gain = self.rest_gain(i, &band);
+                self.dynamics
+                    .hand_over(i, (band, placement), gain, &mut self.paths.bank);
+                self.paths.bank.snap_band(i);
+            }
+        }
         self.on_bands_changed();
         self.paths.reset_filters();
         self.paths.linear.snap();
@@ -121,6 +140,9 @@ impl EqEngine {
             return false;
         }
         self.mode = mode;
+        // Dynamic bands act statically in linear phase: handed to the bank at their static
+        // gain before the linear-phase engine reads it.
+        self.update_dynamic_mask();
         let before = self.latency_samples();
         self.paths.set_target(mode.path());
         self.latency_samples() != before
@@ -164,20 +186,133 @@ impl EqEngine {
     /// Processes a stereo block in place (any length up to `max_block`), reading the band
     /// targets from `bands` once per sub-block. Real-time safe.
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32], bands: &impl BandTargets) {
+        self.process_keyed(left, right, None, bands);
+    }
+
+    /// [`process`](Self::process) with the external sidechain `key` (`None`: not connected,
+    /// heard as silence by bands keyed by it), at least as long as the block.
+    pub fn process_keyed(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        key: Option<(&[f32], &[f32])>,
+        bands: &impl BandTargets,
+    ) {
         self.asleep = false;
         let n = left.len().min(right.len());
+        let key = key.filter(|(l, r)| l.len().min(r.len()) >= n);
+        let dynamic = self.schedule.dynamic.iter().any(|&d| d);
         let mut start = 0;
         while start < n {
-            let len = if bands.gliding() {
+            let len = if dynamic || bands.gliding() {
                 SUB_BLOCK.min(n - start)
             } else {
                 n - start
             };
             self.update_bands(len, bands);
             let end = start + len;
-            self.process_chunk(&mut left[start..end], &mut right[start..end]);
+            let listening = if dynamic {
+                let key = key.map(|(l, r)| (&l[start..end], &r[start..end]));
+                self.run_dynamics((&left[start..end], &right[start..end]), key)
+            } else {
+                None
+            };
+            self.process_chunk(&mut left[start..end], &mut right[start..end], listening);
             start = end;
         }
+    }
+
+    /// Band `index`'s dynamic settings (`None`: static). May be called every block.
+    pub fn set_dynamic(&mut self, index: usize, settings: Option<DynamicSettings>) {
+        if self.dynamics.set(index, settings) {
+            self.update_dynamic_mask();
+        }
+    }
+
+    /// The band whose detector signal replaces the output (dynamic bands in zero-latency mode
+    /// only), or none.
+    pub fn set_listen(&mut self, band: Option<usize>) {
+        self.dynamics.set_listen(band);
+    }
+
+    /// Band `index`'s current gain (dB) if it is dynamic and running, for meters: the static
+    /// gain plus this is not meaningful — it *is* the band's gain now.
+    pub fn dynamic_gain_db(&self, index: usize) -> Option<f32> {
+        let (band, _) = self.schedule.applied().get(index).copied().flatten()?;
+        (self.schedule.dynamic.get(index) == Some(&true) && can_be_dynamic(band.kind))
+            .then(|| self.dynamics.band(index).gain_db())
+    }
+
+    /// The zero-latency section bank (read only: e.g. a band's design as it runs now).
+    pub fn bank(&self) -> &crate::eq::EqSectionBank {
+        &self.paths.bank
+    }
+
+    /// Which bands the engine moves itself: dynamic settings, in zero-latency mode. A band
+    /// leaving the set is handed to the bank again at its static settings.
+    fn update_dynamic_mask(&mut self) {
+        let zero_latency = self.mode == EqMode::ZeroLatency;
+        for i in 0..MAX_BANDS {
+            let on = zero_latency && self.dynamics.settings(i).is_some();
+            if on != self.schedule.dynamic[i] {
+                self.schedule.dynamic[i] = on;
+                self.dynamics.forget(i);
+                self.dynamics.band_mut(i).reset();
+                if let (false, Some((band, placement))) = (on, self.schedule.applied()[i]) {
+                    // Static again: the bank ramps to the static band.
+                    self.paths.bank.set_band(i, band, placement);
+                }
+            }
+        }
+    }
+
+    /// Where silence puts band `index`'s gain (dB).
+    fn rest_gain(&mut self, index: usize, band: &crate::eq::EqBand) -> f32 {
+        if !can_be_dynamic(band.kind) {
+            return band.gain_db;
+        }
+        let Some(settings) = self.dynamics.settings(index) else {
+            return band.gain_db;
+        };
+        let b = self.dynamics.band_mut(index);
+        b.configure(band, &settings);
+        b.reset();
+        b.gain_db()
+    }
+
+    /// Runs every dynamic band's detector over this sub-block and hands the moved bands to the
+    /// bank. Returns the listened band's placement when its detector signal is to be heard.
+    fn run_dynamics(
+        &mut self,
+        main: (&[f32], &[f32]),
+        key: Option<(&[f32], &[f32])>,
+    ) -> Option<crate::eq::Placement> {
+        let mut designed = false;
+        let mut listening = None;
+        for i in 0..MAX_BANDS {
+            if !self.schedule.dynamic[i] {
+                continue;
+            }
+            let Some((band, placement)) = self.schedule.applied()[i] else {
+                self.dynamics.forget(i);
+                continue;
+            };
+            let gain = if can_be_dynamic(band.kind) {
+                if self.dynamics.listen() == Some(i) {
+                    listening = Some(placement);
+                }
+                self.dynamics.run_band(i, &band, placement, main, key)
+            } else {
+                band.gain_db
+            };
+            designed |= self
+                .dynamics
+                .hand_over(i, (band, placement), gain, &mut self.paths.bank);
+        }
+        if designed {
+            self.ring_samples = tail::ring_samples(&self.paths.bank, self.sample_rate);
+        }
+        listening
     }
 
     /// A block of `samples` silent input after the tail has rung out: the output is silence
@@ -216,8 +351,15 @@ impl EqEngine {
         self.ring_samples = tail::ring_samples(&self.paths.bank, self.sample_rate);
     }
 
-    /// One stretch with fixed band targets (the bank ramps to them across it).
-    fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
+    /// One stretch with fixed band targets (the bank ramps to them across it); with
+    /// `listening`, the listened band's detector signal replaces the output before the output
+    /// gain.
+    fn process_chunk(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        listening: Option<crate::eq::Placement>,
+    ) {
         let soloed = self
             .solo_band
             .and_then(|i| self.schedule.applied().get(i).copied().flatten());
@@ -227,6 +369,12 @@ impl EqEngine {
         // In time with the path heard: the linear-phase latency once that is the target.
         self.solo
             .mix_into(self.latency_samples() as usize, left, right);
+        if let Some(placement) = listening {
+            let n = left.len();
+            left.copy_from_slice(&self.dynamics.listen_left[..n]);
+            right.copy_from_slice(&self.dynamics.listen_right[..n]);
+            crate::eq::dynamic::unproject(placement, left, right);
+        }
         self.output.process(left, right);
     }
 }

@@ -72,6 +72,9 @@ impl BandTargets for [BandTarget; MAX_BANDS] {
 #[derive(Debug, Clone)]
 pub(super) struct BandSchedule {
     applied: [BandTarget; MAX_BANDS],
+    /// Bands the engine hands to the bank itself (dynamic bands at their moving gain): the
+    /// schedule only records them (and disables them when they go off).
+    pub(super) dynamic: [bool; MAX_BANDS],
     since_update: usize,
     max_freq_hz: f32,
 }
@@ -80,6 +83,7 @@ impl BandSchedule {
     pub(super) fn new() -> Self {
         Self {
             applied: [None; MAX_BANDS],
+            dynamic: [false; MAX_BANDS],
             since_update: 0,
             max_freq_hz: max_band_freq_hz(48_000.0),
         }
@@ -126,6 +130,7 @@ impl BandSchedule {
                 continue;
             }
             match target {
+                Some(_) if self.dynamic[i] => {}
                 Some((band, placement)) => bank.set_band(i, band, placement),
                 None => bank.disable_band(i),
             }
@@ -145,6 +150,7 @@ impl BandSchedule {
         for i in 0..MAX_BANDS {
             let target = self.target(bands, i, 1);
             match target {
+                Some(_) if self.dynamic[i] => {}
                 Some((band, placement)) => bank.set_band(i, band, placement),
                 None => bank.disable_band(i),
             }
