@@ -53,7 +53,14 @@ fn cpu_report() {
         ("lookahead 5 ms + SC high-pass", lookahead_settings()),
         ("RMS, 50 % link, mid/side", rms_settings()),
     ];
-    for (name, settings) in configs {
+    // `GEL_BENCH_CONFIG=N` runs only the N-th configuration (0-based), e.g. under `perf record`.
+    let only: Option<usize> = std::env::var("GEL_BENCH_CONFIG")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    for (index, (name, settings)) in configs.into_iter().enumerate() {
+        if only.is_some_and(|o| o != index) {
+            continue;
+        }
         let mut comp = Compressor::new();
         comp.prepare(RATE, BLOCK);
         let mut runs = Vec::new();

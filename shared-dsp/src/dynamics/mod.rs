@@ -45,11 +45,10 @@
 //! the identity when both gains are 1.
 //!
 //! Below `T − W/2` with no makeup, 100 % mix and 0 dB output the gain is
-//! exactly 1.0 (fast_math.rs' `exp2(0) = 1`), so the output is bit-identical
+//! exactly 1.0 (blocks/fast_math.rs' `exp2(0) = 1`), so the output is bit-identical
 //! to the input.
 
 mod ballistics;
-mod fast_math;
 mod gain_computer;
 mod moving_average;
 mod settings;
@@ -57,8 +56,8 @@ mod sliding_max;
 #[cfg(test)]
 mod tests;
 
+pub use crate::blocks::fast_math::{amp_to_db, exp2, log2, power_to_db, reduction_to_gain};
 pub use ballistics::{one_pole_coefficient, Ballistics, BallisticsCoefficients, BallisticsMode};
-pub use fast_math::{amp_to_db, exp2, log2, power_to_db, reduction_to_gain};
 pub use gain_computer::{auto_makeup_db, ratio_to_slope, GainComputer, AUTO_MAKEUP_REFERENCE_DB};
 pub use moving_average::MovingAverage;
 pub use settings::{
