@@ -56,6 +56,7 @@ mod sliding_max;
 #[cfg(test)]
 mod tests;
 
+use crate::blocks::fast_math::reduction_to_gain_block;
 pub use crate::blocks::fast_math::{amp_to_db, exp2, log2, power_to_db, reduction_to_gain};
 pub use ballistics::{one_pole_coefficient, Ballistics, BallisticsCoefficients, BallisticsMode};
 pub use gain_computer::{auto_makeup_db, ratio_to_slope, GainComputer, AUTO_MAKEUP_REFERENCE_DB};
@@ -63,6 +64,7 @@ pub use moving_average::MovingAverage;
 pub use settings::{
     ChannelMode, CompressorReadings, CompressorSettings, CompressorStyle, Detection,
 };
+use sliding_max::max_nonneg;
 pub use sliding_max::SlidingMax;
 
 use crate::blocks::delay_line::DelayLine;
@@ -186,8 +188,25 @@ fn ms_to_samples(ms: f32, sample_rate: f32) -> usize {
     }
 }
 
+/// Largest `|x|`. Eight running maxima (`f32` compares, no NaN rule: the
+/// input is sanitised), so the loop is two `maxps` per eight samples instead
+/// of a serial chain.
 fn peak_abs(x: &[f32]) -> f32 {
-    x.iter().fold(0.0f32, |m, v| m.max(v.abs()))
+    largest(x, f32::abs)
+}
+
+/// Largest `f(x)` over `x`, for `f(x) ≥ 0` (0 for an empty slice).
+#[inline(always)]
+fn largest(x: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let groups = x.chunks_exact(8);
+    let tail = groups.remainder();
+    for g in groups {
+        for (a, &v) in acc.iter_mut().zip(g) {
+            *a = max_nonneg(*a, f(v));
+        }
+    }
+    tail.iter().map(|&v| f(v)).chain(acc).fold(0.0, max_nonneg)
 }
 
 impl Compressor {
@@ -667,10 +686,8 @@ impl Compressor {
         let mut gr_max = [0.0f32; 2];
         for (lane, max) in gr_max.iter_mut().enumerate().take(lanes) {
             let buf = &mut self.reduction[lane][..n];
-            *max = buf.iter().fold(0.0f32, |m, &v| m.max(v));
-            for g in buf.iter_mut() {
-                *g = reduction_to_gain(*g);
-            }
+            *max = largest(buf, |v| v);
+            reduction_to_gain_block(buf);
         }
         if self.linked {
             gr_max[1] = gr_max[0];
@@ -755,7 +772,7 @@ impl Compressor {
         match self.settings.detection {
             Detection::Peak => {
                 for ((b, &a), &c) in buf.iter_mut().zip(&k0[..n]).zip(&k1[..n]) {
-                    *b = a.abs().max(c.abs());
+                    *b = max_nonneg(a.abs(), c.abs());
                 }
                 lane.peak_hold.process_block(buf);
                 if let Some(curve) = moving {
