@@ -143,7 +143,7 @@ pub fn reduction_to_gain(gr_db: f32) -> f32 {
 }
 
 /// [`log2`] of every value, in place (vectorises).
-#[inline]
+#[inline(always)]
 pub fn log2_block(buf: &mut [f32]) {
     for x in buf {
         *x = log2(*x);
@@ -151,7 +151,7 @@ pub fn log2_block(buf: &mut [f32]) {
 }
 
 /// [`exp2`] of every value, in place (vectorises).
-#[inline]
+#[inline(always)]
 pub fn exp2_block(buf: &mut [f32]) {
     for x in buf {
         *x = exp2(*x);
@@ -159,7 +159,7 @@ pub fn exp2_block(buf: &mut [f32]) {
 }
 
 /// [`amp_to_db`] of every value, in place (vectorises).
-#[inline]
+#[inline(always)]
 pub fn amp_to_db_block(buf: &mut [f32]) {
     for x in buf {
         *x = amp_to_db(*x);
@@ -167,7 +167,7 @@ pub fn amp_to_db_block(buf: &mut [f32]) {
 }
 
 /// [`db_to_amp`] of every value, in place (vectorises).
-#[inline]
+#[inline(always)]
 pub fn db_to_amp_block(buf: &mut [f32]) {
     for x in buf {
         *x = db_to_amp(*x);
@@ -175,7 +175,7 @@ pub fn db_to_amp_block(buf: &mut [f32]) {
 }
 
 /// [`reduction_to_gain`] of every value, in place (vectorises).
-#[inline]
+#[inline(always)]
 pub fn reduction_to_gain_block(buf: &mut [f32]) {
     for x in buf {
         *x = reduction_to_gain(*x);

@@ -250,6 +250,7 @@ impl Ballistics {
     /// reduction; the same as [`tick`](Self::tick) per sample (Clean without
     /// auto release: up to rounding, by runs in closed form, see the module
     /// docs), and independent of how the signal is cut into blocks.
+    #[inline(always)]
     pub fn process_block(&mut self, c: &BallisticsCoefficients, buf: &mut [f32]) {
         match (c.mode, c.dual_release) {
             (BallisticsMode::Branching, false) => self.process_runs(c, buf),
@@ -264,6 +265,7 @@ impl Ballistics {
     }
 
     /// Clean without auto release, run by run in closed form.
+    #[inline(always)]
     fn process_runs(&mut self, c: &BallisticsCoefficients, buf: &mut [f32]) {
         let mut run = self.run;
         let mut main = self.main;

@@ -73,6 +73,7 @@ use crate::blocks::gain::{db_to_gain, gain_to_db, MINUS_INFINITY_DB};
 use crate::blocks::guard;
 use crate::blocks::path_crossfade::{Path, PathCrossfade};
 use crate::blocks::smoothing::LinearRamp;
+use crate::simd::Simd;
 use crate::DenormalGuard;
 
 /// Samples processed per internal pass (scratch buffers are this long, so
@@ -171,6 +172,8 @@ pub struct Compressor {
     silent_run: usize,
     /// True while [`sleep`](Compressor::sleep) has cleared the state and nothing ran since.
     asleep: bool,
+    /// Scalar, SSE2 or AVX2 block loops (same results, see [`crate::simd`]).
+    simd: Simd,
 }
 
 impl Default for Compressor {
@@ -245,6 +248,7 @@ impl Compressor {
             readings: CompressorReadings::default(),
             silent_run: 0,
             asleep: false,
+            simd: Simd::current(),
         };
         c.prepare(48_000.0, 512);
         c
@@ -267,6 +271,8 @@ impl Compressor {
             Lane::new(max_hold, max_rms, self.max_lookahead_samples),
             Lane::new(max_hold, max_rms, self.max_lookahead_samples),
         ];
+        let simd = self.simd;
+        self.set_simd(simd);
         // Each line holds the longest lookahead plus one chunk (written before it is read).
         let line_seconds = (self.max_lookahead_samples + CHUNK) as f64 / fs as f64;
         for line in [&mut self.delay, &mut self.listen_delay] {
@@ -536,6 +542,46 @@ impl Compressor {
         right: &mut [f32],
         sidechain: Option<(&[f32], &[f32])>,
     ) {
+        #[cfg(target_arch = "x86_64")]
+        if self.simd.has_avx2_fma() {
+            // SAFETY: a `Simd` with AVX2 exists only on CPUs that have it.
+            unsafe { self.process_avx2(left, right, sidechain) };
+            return;
+        }
+        self.process_blocks(left, right, sidechain);
+    }
+
+    /// Runs the scalar or the SIMD code (the same results; for tests and benches).
+    pub fn set_simd(&mut self, simd: Simd) {
+        self.simd = simd;
+        for lane in &mut self.lanes {
+            lane.peak_hold.set_simd(simd);
+            lane.lookahead_max.set_simd(simd);
+        }
+    }
+
+    /// [`process`](Self::process) compiled for AVX2: the block loops (levels, gain
+    /// computer, closed-form ballistics, `exp2`, gains, meters) run eight lanes wide.
+    /// Element-wise arithmetic only (no fused multiply-add), so the results are the
+    /// same bits as the SSE2 and scalar code.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx,avx2")]
+    unsafe fn process_avx2(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        sidechain: Option<(&[f32], &[f32])>,
+    ) {
+        self.process_blocks(left, right, sidechain);
+    }
+
+    #[inline(always)]
+    fn process_blocks(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        sidechain: Option<(&[f32], &[f32])>,
+    ) {
         let _ftz = DenormalGuard::new();
         self.asleep = false;
         let n = left.len().min(right.len());
@@ -583,6 +629,7 @@ impl Compressor {
     }
 
     /// Copies the key (sidechain or main) into `self.key`, 0 for non-finite samples.
+    #[inline(always)]
     fn fill_key(&mut self, left: &[f32], right: &[f32], key: Option<(&[f32], &[f32])>) {
         let n = left.len();
         match key {
@@ -621,6 +668,7 @@ impl Compressor {
     }
 
     /// Processes up to `CHUNK` samples; returns the largest reduction per lane.
+    #[inline(always)]
     fn process_chunk(
         &mut self,
         left: &mut [f32],
@@ -754,6 +802,7 @@ impl Compressor {
     }
 
     /// Delays the audio by the lookahead (in place).
+    #[inline(always)]
     fn delay_audio(&mut self, left: &mut [f32], right: &mut [f32]) {
         if self.lookahead_samples > 0 {
             self.delay
@@ -762,6 +811,7 @@ impl Compressor {
     }
 
     /// Smoothed reduction (dB) of the single shared lane into `reduction[0]`.
+    #[inline(always)]
     fn reduction_linked(&mut self, n: usize) {
         let gc = self.gain_computer;
         let moving = self.curve_moving.then_some(&self.curve_values);
@@ -824,6 +874,7 @@ impl Compressor {
     }
 
     /// Attack/release (and lookahead) on one lane's target reductions, in place.
+    #[inline(always)]
     fn smooth_lane(
         lane: &mut Lane,
         c: &BallisticsCoefficients,
@@ -846,6 +897,7 @@ impl Compressor {
     }
 
     /// Smoothed reduction (dB) per lane with partial stereo link.
+    #[inline(always)]
     fn reduction_unlinked(&mut self, n: usize) {
         let gc = self.gain_computer;
         let link = self.settings.stereo_link;
