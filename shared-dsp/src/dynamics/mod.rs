@@ -44,6 +44,14 @@
 //! `L' = ½(gM+gS)·L + ½(gM−gS)·R`, `R' = ½(gM−gS)·L + ½(gM+gS)·R`, which is
 //! the identity when both gains are 1.
 //!
+//! **Cost.** Everything runs on chunks of 128 samples, one stage at a time:
+//! the held peak changes rarely, so the curve (log2 via blocks/fast_math.rs)
+//! is evaluated once per change; the Clean smoother is computed in closed
+//! form over each run of equal targets (ballistics.rs), the sliding maxima
+//! scan four samples per step (sliding_max.rs), and gains, `exp2` and meters
+//! are plain element-wise loops, compiled for AVX2 where the CPU has it
+//! ([`Compressor::set_simd`]; the same bits on every path).
+//!
 //! Below `T − W/2` with no makeup, 100 % mix and 0 dB output the gain is
 //! exactly 1.0 (blocks/fast_math.rs' `exp2(0) = 1`), so the output is bit-identical
 //! to the input.
