@@ -53,7 +53,14 @@ fn cpu_report() {
         ("lookahead 5 ms + SC high-pass", lookahead_settings()),
         ("RMS, 50 % link, mid/side", rms_settings()),
     ];
-    for (name, settings) in configs {
+    // `GEL_BENCH_CONFIG=N` runs only the N-th configuration (0-based), e.g. under `perf record`.
+    let only: Option<usize> = std::env::var("GEL_BENCH_CONFIG")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    for (index, (name, settings)) in configs.into_iter().enumerate() {
+        if only.is_some_and(|o| o != index) {
+            continue;
+        }
         let mut comp = Compressor::new();
         comp.prepare(RATE, BLOCK);
         let mut runs = Vec::new();
@@ -183,4 +190,90 @@ fn lookahead_5ms_sc_highpass_60s_stereo(b: Bencher) {
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn rms_unlinked_mid_side_60s_stereo(b: Bencher) {
     run(b, rms_settings());
+}
+
+/// One second of the peer-settings key as the Clean smoother sees it: the target reduction of
+/// the held peak (piecewise constant), 48 000 samples.
+fn held_targets() -> Vec<f32> {
+    let (l, r) = input();
+    let mut hold = gel_dsp::dynamics::SlidingMax::new(960);
+    hold.set_window(960);
+    let gc = gel_dsp::dynamics::GainComputer::default();
+    let mut buf: Vec<f32> = l
+        .iter()
+        .zip(&r)
+        .take(48_000)
+        .map(|(a, b)| a.abs().max(b.abs()))
+        .collect();
+    hold.process_block(&mut buf);
+    for v in &mut buf {
+        *v = gc.reduction_db(gel_dsp::dynamics::amp_to_db(*v));
+    }
+    buf
+}
+
+fn clean_coefficients() -> gel_dsp::dynamics::BallisticsCoefficients {
+    gel_dsp::dynamics::BallisticsCoefficients::new(
+        gel_dsp::dynamics::BallisticsMode::Branching,
+        0.01,
+        0.1,
+        0.02,
+        false,
+        RATE,
+    )
+}
+
+/// Clean smoother, closed form over runs (`process_block`), 1 s of held-peak targets in
+/// chunks of 128.
+#[divan::bench(sample_count = 20)]
+fn ballistics_clean_closed_form_1s(b: Bencher) {
+    let targets = held_targets();
+    let c = clean_coefficients();
+    let mut state = gel_dsp::dynamics::Ballistics::default();
+    let mut buf = targets.clone();
+    b.counter(ItemsCount::new(targets.len())).bench_local(|| {
+        buf.copy_from_slice(&targets);
+        for chunk in buf.chunks_mut(128) {
+            state.process_block(&c, chunk);
+        }
+        black_box(&buf);
+    });
+}
+
+/// The same through the per-sample recursion (`tick`, what the Clean smoother ran before).
+#[divan::bench(sample_count = 20)]
+fn ballistics_clean_recursion_1s(b: Bencher) {
+    let targets = held_targets();
+    let c = clean_coefficients();
+    let mut state = gel_dsp::dynamics::Ballistics::default();
+    let mut buf = targets.clone();
+    b.counter(ItemsCount::new(targets.len())).bench_local(|| {
+        buf.copy_from_slice(&targets);
+        for x in buf.iter_mut() {
+            *x = state.tick(&c, *x);
+        }
+        black_box(&buf);
+    });
+}
+
+/// The peak hold (20 ms sliding max), 1 s of |x| in chunks of 128, scalar and SIMD scans.
+#[divan::bench(sample_count = 20, args = [false, true])]
+fn sliding_max_960_1s(b: Bencher, simd: bool) {
+    let (l, _) = input();
+    let x: Vec<f32> = l.iter().take(48_000).map(|v| v.abs()).collect();
+    let mut hold = gel_dsp::dynamics::SlidingMax::new(960);
+    hold.set_window(960);
+    hold.set_simd(if simd {
+        gel_dsp::simd::Simd::current()
+    } else {
+        gel_dsp::simd::Simd::scalar()
+    });
+    let mut buf = x.clone();
+    b.counter(ItemsCount::new(x.len())).bench_local(|| {
+        buf.copy_from_slice(&x);
+        for chunk in buf.chunks_mut(128) {
+            hold.process_block(chunk);
+        }
+        black_box(&buf);
+    });
 }

@@ -12,6 +12,8 @@
 //! | [`crate::reverb::fdn::Fdn`] | per-sample loop on `__m256` (same operations, same results) | AVX2 (level `Avx2Fma`) |
 //! | [`crate::eq::linear_phase::LinearPhaseEq`] | complex multiply-accumulate compiled for AVX (same results) | AVX |
 //! | [`crate::eq::cascade`] | wavefront DF2T on `__m256d` with FMA | AVX2 + FMA |
+//! | [`crate::dynamics::SlidingMax`] | in-register prefix/suffix max scans (same results) | SSE2 |
+//! | [`crate::dynamics::Compressor`] | block loops compiled for AVX2 (element-wise, same results) | AVX2 (level `Avx2Fma`) |
 //!
 //! Every block also has a portable scalar path, the only one compiled on machines other than
 //! x86-64 (aarch64 macOS and Linux): on those, [`Simd::current`] is always

@@ -2,6 +2,7 @@
 //!
 //! | module | what |
 //! | --- | --- |
+//! | [`fast_math`] | fast, accurate `log2` / `exp2` and dB conversions (Cephes), block forms that vectorise |
 //! | [`gain`] | dB ↔ linear conversions |
 //! | [`smoothing`] | linear parameter ramps, a ramped 2×2 stereo matrix |
 //! | [`denormal`] | RAII flush-to-zero / denormals-are-zero guard |
@@ -15,6 +16,7 @@
 pub mod delay_line;
 pub mod denormal;
 pub mod ducker;
+pub mod fast_math;
 pub mod filter;
 pub mod gain;
 pub mod guard;

@@ -70,18 +70,22 @@ impl GainComputer {
     }
 
     /// Gain reduction in dB (≥ 0, ≤ range) for an input level in dB.
+    ///
+    /// All three pieces are computed and the answer selected (no branch), so a
+    /// loop over a block of levels vectorises.
     #[inline(always)]
     pub fn reduction_db(&self, level_db: f32) -> f32 {
         let over = level_db - self.threshold_db;
-        let gr = if over <= -self.half_knee {
-            0.0
-        } else if over >= self.half_knee {
-            self.slope * over
+        let d = over + self.half_knee;
+        let knee = self.knee_scale * d * d;
+        let above = self.slope * over;
+        let gr = if over >= self.half_knee { above } else { knee };
+        let gr = if over > -self.half_knee { gr } else { 0.0 };
+        if gr < self.range_db {
+            gr
         } else {
-            let d = over + self.half_knee;
-            self.knee_scale * d * d
-        };
-        gr.min(self.range_db)
+            self.range_db
+        }
     }
 
     /// Output level in dB for an input level in dB (the static curve).

@@ -44,12 +44,19 @@
 //! `L' = ½(gM+gS)·L + ½(gM−gS)·R`, `R' = ½(gM−gS)·L + ½(gM+gS)·R`, which is
 //! the identity when both gains are 1.
 //!
+//! **Cost.** Everything runs on chunks of 128 samples, one stage at a time:
+//! the held peak changes rarely, so the curve (log2 via blocks/fast_math.rs)
+//! is evaluated once per change; the Clean smoother is computed in closed
+//! form over each run of equal targets (ballistics.rs), the sliding maxima
+//! scan four samples per step (sliding_max.rs), and gains, `exp2` and meters
+//! are plain element-wise loops, compiled for AVX2 where the CPU has it
+//! ([`Compressor::set_simd`]; the same bits on every path).
+//!
 //! Below `T − W/2` with no makeup, 100 % mix and 0 dB output the gain is
-//! exactly 1.0 (fast_math.rs' `exp2(0) = 1`), so the output is bit-identical
+//! exactly 1.0 (blocks/fast_math.rs' `exp2(0) = 1`), so the output is bit-identical
 //! to the input.
 
 mod ballistics;
-mod fast_math;
 mod gain_computer;
 mod moving_average;
 mod settings;
@@ -57,13 +64,15 @@ mod sliding_max;
 #[cfg(test)]
 mod tests;
 
+use crate::blocks::fast_math::reduction_to_gain_block;
+pub use crate::blocks::fast_math::{amp_to_db, exp2, log2, power_to_db, reduction_to_gain};
 pub use ballistics::{one_pole_coefficient, Ballistics, BallisticsCoefficients, BallisticsMode};
-pub use fast_math::{amp_to_db, exp2, log2, power_to_db, reduction_to_gain};
 pub use gain_computer::{auto_makeup_db, ratio_to_slope, GainComputer, AUTO_MAKEUP_REFERENCE_DB};
 pub use moving_average::MovingAverage;
 pub use settings::{
     ChannelMode, CompressorReadings, CompressorSettings, CompressorStyle, Detection,
 };
+use sliding_max::max_nonneg;
 pub use sliding_max::SlidingMax;
 
 use crate::blocks::delay_line::DelayLine;
@@ -72,6 +81,7 @@ use crate::blocks::gain::{db_to_gain, gain_to_db, MINUS_INFINITY_DB};
 use crate::blocks::guard;
 use crate::blocks::path_crossfade::{Path, PathCrossfade};
 use crate::blocks::smoothing::LinearRamp;
+use crate::simd::Simd;
 use crate::DenormalGuard;
 
 /// Samples processed per internal pass (scratch buffers are this long, so
@@ -170,6 +180,8 @@ pub struct Compressor {
     silent_run: usize,
     /// True while [`sleep`](Compressor::sleep) has cleared the state and nothing ran since.
     asleep: bool,
+    /// Scalar, SSE2 or AVX2 block loops (same results, see [`crate::simd`]).
+    simd: Simd,
 }
 
 impl Default for Compressor {
@@ -187,8 +199,25 @@ fn ms_to_samples(ms: f32, sample_rate: f32) -> usize {
     }
 }
 
+/// Largest `|x|`. Eight running maxima (`f32` compares, no NaN rule: the
+/// input is sanitised), so the loop is two `maxps` per eight samples instead
+/// of a serial chain.
 fn peak_abs(x: &[f32]) -> f32 {
-    x.iter().fold(0.0f32, |m, v| m.max(v.abs()))
+    largest(x, f32::abs)
+}
+
+/// Largest `f(x)` over `x`, for `f(x) ≥ 0` (0 for an empty slice).
+#[inline(always)]
+fn largest(x: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let groups = x.chunks_exact(8);
+    let tail = groups.remainder();
+    for g in groups {
+        for (a, &v) in acc.iter_mut().zip(g) {
+            *a = max_nonneg(*a, f(v));
+        }
+    }
+    tail.iter().map(|&v| f(v)).chain(acc).fold(0.0, max_nonneg)
 }
 
 impl Compressor {
@@ -227,6 +256,7 @@ impl Compressor {
             readings: CompressorReadings::default(),
             silent_run: 0,
             asleep: false,
+            simd: Simd::current(),
         };
         c.prepare(48_000.0, 512);
         c
@@ -249,6 +279,8 @@ impl Compressor {
             Lane::new(max_hold, max_rms, self.max_lookahead_samples),
             Lane::new(max_hold, max_rms, self.max_lookahead_samples),
         ];
+        let simd = self.simd;
+        self.set_simd(simd);
         // Each line holds the longest lookahead plus one chunk (written before it is read).
         let line_seconds = (self.max_lookahead_samples + CHUNK) as f64 / fs as f64;
         for line in [&mut self.delay, &mut self.listen_delay] {
@@ -518,6 +550,46 @@ impl Compressor {
         right: &mut [f32],
         sidechain: Option<(&[f32], &[f32])>,
     ) {
+        #[cfg(target_arch = "x86_64")]
+        if self.simd.has_avx2_fma() {
+            // SAFETY: a `Simd` with AVX2 exists only on CPUs that have it.
+            unsafe { self.process_avx2(left, right, sidechain) };
+            return;
+        }
+        self.process_blocks(left, right, sidechain);
+    }
+
+    /// Runs the scalar or the SIMD code (the same results; for tests and benches).
+    pub fn set_simd(&mut self, simd: Simd) {
+        self.simd = simd;
+        for lane in &mut self.lanes {
+            lane.peak_hold.set_simd(simd);
+            lane.lookahead_max.set_simd(simd);
+        }
+    }
+
+    /// [`process`](Self::process) compiled for AVX2: the block loops (levels, gain
+    /// computer, closed-form ballistics, `exp2`, gains, meters) run eight lanes wide.
+    /// Element-wise arithmetic only (no fused multiply-add), so the results are the
+    /// same bits as the SSE2 and scalar code.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx,avx2")]
+    unsafe fn process_avx2(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        sidechain: Option<(&[f32], &[f32])>,
+    ) {
+        self.process_blocks(left, right, sidechain);
+    }
+
+    #[inline(always)]
+    fn process_blocks(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        sidechain: Option<(&[f32], &[f32])>,
+    ) {
         let _ftz = DenormalGuard::new();
         self.asleep = false;
         let n = left.len().min(right.len());
@@ -565,6 +637,7 @@ impl Compressor {
     }
 
     /// Copies the key (sidechain or main) into `self.key`, 0 for non-finite samples.
+    #[inline(always)]
     fn fill_key(&mut self, left: &[f32], right: &[f32], key: Option<(&[f32], &[f32])>) {
         let n = left.len();
         match key {
@@ -603,6 +676,7 @@ impl Compressor {
     }
 
     /// Processes up to `CHUNK` samples; returns the largest reduction per lane.
+    #[inline(always)]
     fn process_chunk(
         &mut self,
         left: &mut [f32],
@@ -668,10 +742,8 @@ impl Compressor {
         let mut gr_max = [0.0f32; 2];
         for (lane, max) in gr_max.iter_mut().enumerate().take(lanes) {
             let buf = &mut self.reduction[lane][..n];
-            *max = buf.iter().fold(0.0f32, |m, &v| m.max(v));
-            for g in buf.iter_mut() {
-                *g = reduction_to_gain(*g);
-            }
+            *max = largest(buf, |v| v);
+            reduction_to_gain_block(buf);
         }
         if self.linked {
             gr_max[1] = gr_max[0];
@@ -738,6 +810,7 @@ impl Compressor {
     }
 
     /// Delays the audio by the lookahead (in place).
+    #[inline(always)]
     fn delay_audio(&mut self, left: &mut [f32], right: &mut [f32]) {
         if self.lookahead_samples > 0 {
             self.delay
@@ -746,6 +819,7 @@ impl Compressor {
     }
 
     /// Smoothed reduction (dB) of the single shared lane into `reduction[0]`.
+    #[inline(always)]
     fn reduction_linked(&mut self, n: usize) {
         let gc = self.gain_computer;
         let moving = self.curve_moving.then_some(&self.curve_values);
@@ -756,7 +830,7 @@ impl Compressor {
         match self.settings.detection {
             Detection::Peak => {
                 for ((b, &a), &c) in buf.iter_mut().zip(&k0[..n]).zip(&k1[..n]) {
-                    *b = a.abs().max(c.abs());
+                    *b = max_nonneg(a.abs(), c.abs());
                 }
                 lane.peak_hold.process_block(buf);
                 if let Some(curve) = moving {
@@ -808,6 +882,7 @@ impl Compressor {
     }
 
     /// Attack/release (and lookahead) on one lane's target reductions, in place.
+    #[inline(always)]
     fn smooth_lane(
         lane: &mut Lane,
         c: &BallisticsCoefficients,
@@ -830,6 +905,7 @@ impl Compressor {
     }
 
     /// Smoothed reduction (dB) per lane with partial stereo link.
+    #[inline(always)]
     fn reduction_unlinked(&mut self, n: usize) {
         let gc = self.gain_computer;
         let link = self.settings.stereo_link;

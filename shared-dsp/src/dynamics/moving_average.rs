@@ -71,6 +71,7 @@ impl MovingAverage {
 
     /// Replaces every value of `buf` by the mean over the window ending at it
     /// (same result as [`push`](Self::push) per sample).
+    #[inline(always)]
     pub fn process_block(&mut self, buf: &mut [f32]) {
         // Running state in locals (registers); the exact re-sum stays in `push`'s helper.
         let (mask, window, inv) = (self.mask, self.window, self.inv_window);

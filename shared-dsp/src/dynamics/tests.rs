@@ -731,3 +731,49 @@ fn curve_moves_are_ramped_not_stepped() {
     // …and it arrives in the 20 ms ramp plus the attack, not later.
     assert!((tail[1_000] - 34.0).abs() < 0.05, "{}", tail[1_000]);
 }
+
+#[test]
+fn scalar_and_simd_paths_give_the_same_bits() {
+    let mut rng = XorShift32(77);
+    let x: Vec<f32> = (0..30_000)
+        .map(|i| rng.next_bipolar() * if (i / 5000) % 2 == 0 { 0.9 } else { 0.05 })
+        .collect();
+    let y: Vec<f32> = x.iter().map(|v| 0.5 * v + 0.01).collect();
+    for s in [
+        settings(),
+        CompressorSettings {
+            lookahead_ms: 5.0,
+            sc_highpass_hz: Some(100.0),
+            makeup_db: 3.0,
+            ..settings()
+        },
+        CompressorSettings {
+            detection: Detection::Rms,
+            stereo_link: 0.5,
+            channel_mode: ChannelMode::MidSide,
+            ..settings()
+        },
+        CompressorSettings {
+            style: CompressorStyle::Glue,
+            auto_release: true,
+            mix: 0.7,
+            sc_lowpass_hz: Some(5000.0),
+            ..settings()
+        },
+    ] {
+        let output = |simd: Simd| {
+            let mut c = compressor(&s);
+            c.set_simd(simd);
+            c.reset();
+            let (mut l, mut r) = (x.clone(), y.clone());
+            for (bl, br) in l.chunks_mut(300).zip(r.chunks_mut(300)) {
+                c.process(bl, br, None);
+            }
+            (l, r)
+        };
+        let want = output(Simd::scalar());
+        for simd in crate::simd::levels_to_compare("compressor") {
+            assert!(output(simd) == want, "{simd:?}, {s:?}");
+        }
+    }
+}
