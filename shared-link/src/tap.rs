@@ -10,8 +10,8 @@
 //! `j` (counting from the first window) at ring index `j mod RING_LEN`, so the ring holds the
 //! last `RING_LEN / N` (≥ 2) windows.
 //!
-//! **Cost per block.** Outside a window: two relaxed loads, one division, one release store of
-//! the position counter. Inside: also one relaxed 64-bit store per stereo frame (left and right
+//! **Cost per block.** Outside a window: two relaxed loads, a comparison with the start of the
+//! next window and one release store of the position counter. Inside: also one relaxed 64-bit store per stereo frame (left and right
 //! packed). Plain stores would let the compiler emit a vector `memcpy`, but a plain write the
 //! publisher reads concurrently is a data race (undefined behaviour in Rust's memory model); a
 //! micro-benchmark on the development machine found the relaxed-store loop within 2× of a
@@ -49,6 +49,8 @@ pub(crate) struct Ring {
     written: AtomicU64,
     /// Window length `N` (samples); the period is `DECIMATION·N`.
     window: AtomicU64,
+    /// Producer only: no window begins before this stream position (the fast path).
+    idle_until: AtomicU64,
     /// Offset the schedule by half a period (the input ring).
     staggered: bool,
     /// Set by the first push (the instance has this signal).
@@ -77,6 +79,7 @@ impl Ring {
             frames: (0..RING_LEN).map(|_| AtomicU64::new(0)).collect(),
             written: AtomicU64::new(0),
             window: AtomicU64::new(window.min(RING_LEN / 2) as u64),
+            idle_until: AtomicU64::new(0),
             staggered,
             used: AtomicBool::new(false),
         }
@@ -86,6 +89,7 @@ impl Ring {
     pub fn set_window(&self, window: usize) {
         self.window
             .store(window.min(RING_LEN / 2) as u64, Ordering::Release);
+        self.idle_until.store(0, Ordering::Relaxed);
     }
 
     fn schedule(&self, n: u64) -> Schedule {
@@ -105,6 +109,12 @@ impl Ring {
             return;
         }
         let w = self.written.load(Ordering::Relaxed);
+        let end_pos = w + len as u64;
+        if end_pos <= self.idle_until.load(Ordering::Relaxed) {
+            // Between windows (7 blocks in 8): no copy, no division.
+            self.written.store(end_pos, Ordering::Release);
+            return;
+        }
         let s = self.schedule(self.window.load(Ordering::Relaxed).max(1));
         let mut q = w + s.shift;
         let end = q + len as u64;
@@ -121,6 +131,11 @@ impl Ring {
                 q += (s.period - off).min(end - q);
             }
         }
+        // The next window starts at the next multiple of P (q-space) unless one is under way.
+        let off = end % s.period;
+        let next = if off < s.n { end } else { end - off + s.period };
+        self.idle_until
+            .store(next.saturating_sub(s.shift), Ordering::Relaxed);
         self.written
             .store(w.wrapping_add(len as u64), Ordering::Release);
         if !self.used.load(Ordering::Relaxed) {
