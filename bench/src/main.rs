@@ -526,8 +526,8 @@ fn run(args: &Args) -> Result<(), String> {
             "Gel Link publishers (background threads, not in the table): {cpu_s:.3} s CPU in \
              {threads} thread(s) over {wall_s:.1} s wall for {sharing} sharing instance(s), \
              {:.3} % of one core per instance. An upper bound: the bench feeds audio far faster \
-             than real time, so every 100 ms tick finds a full ring (16384 samples per signal) \
-             instead of the 4800 a real-time 48 kHz stream brings.",
+             than real time, so every 100 ms tick finds a full ring (three complete 4096-sample \
+             windows per signal) instead of the 0.15 window a real-time 48 kHz stream brings.",
             100.0 * cpu_s / wall_s / sharing.max(1) as f64
         ));
         println!("note: {}", notes.last().unwrap());

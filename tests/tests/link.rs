@@ -28,10 +28,11 @@ use realfft::RealFftPlanner;
 
 const SR: f64 = 48_000.0;
 const BLOCK: usize = 512;
-/// Blocks per pacing step: 4608 samples, fed every 48 ms of wall time (2× real time, so the
-/// publisher's 100 ms ticks find at most ~9600 new samples, well inside its 16384-sample ring).
+/// Blocks per pacing step: 4608 samples, fed every 24 ms of wall time (4× real time). The tap
+/// captures one 4096-sample window in every 32769 samples and keeps three complete ones, so the
+/// publisher's 100 ms ticks (~19 200 new samples) never miss a window.
 const BLOCKS_PER_STEP: usize = 9;
-const STEP_WALL: Duration = Duration::from_millis(48);
+const STEP_WALL: Duration = Duration::from_millis(24);
 /// Per-channel RMS of every test noise (dBFS).
 const NOISE_RMS_DB: f64 = -20.0;
 /// Noise period: 2^16 samples (1.37 s at 48 kHz), tones 0.73 Hz apart.
@@ -374,8 +375,11 @@ fn instances_in_one_process_see_each_others_spectra() {
     ];
     set_by_text(tracks[2].plugin.as_mut(), "Width", "0");
 
-    // 10 s of audio at twice real time; average the readings of the last 4 s.
-    let steps = (10.0 * SR) as usize / (BLOCK * BLOCKS_PER_STEP);
+    // 30 s of audio at four times real time; average the readings of the last 24 s. A reading
+    // rests on about three captured windows (gel-link's docs, "Cost and statistics"), so a
+    // band of these noises wanders by ±0.3…0.6 dB from reading to reading; 24 s (35 windows)
+    // bring the mean within about 0.15 dB.
+    let steps = (30.0 * SR) as usize / (BLOCK * BLOCKS_PER_STEP);
     let first_read = (6.0 * SR) as usize / (BLOCK * BLOCKS_PER_STEP);
     let mut scratch = [Vec::new(), Vec::new()];
     let mut averages: Vec<Average> = tracks.iter().map(|_| Average::default()).collect();
@@ -400,7 +404,9 @@ fn instances_in_one_process_see_each_others_spectra() {
         }
     }
 
-    // The averaged readings span 4 s of audio; the smoothing reaches ~2 s further back.
+    // The averaged readings span 24 s of audio; the noise (and so the output of these
+    // time-invariant settings) repeats every 2^16 samples, so four periods are the exact
+    // reference for all of it.
     let reference_len = 1 << 18; // 5.5 s
     for (t, avg) in tracks.iter().zip(&averages) {
         let measured = measured_band_powers(&t.out, reference_len);
