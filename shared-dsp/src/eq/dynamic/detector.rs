@@ -185,15 +185,18 @@ impl DetectorGroup {
         }
     }
 
-    /// Puts `detector` (coefficients and both lanes' states) into `slot`.
-    pub fn load(&mut self, slot: usize, detector: &BandDetector) {
+    /// Puts `detector` (coefficients and the states of its `lanes` lanes, 1 or 2) into `slot`.
+    /// A one-lane band's lane 0 fills both lanes of the slot: fed the same input, they give
+    /// the same power, so the louder of the two is lane 0's.
+    pub fn load(&mut self, slot: usize, detector: &BandDetector, lanes: usize) {
         let c = detector.coefs;
         for j in 0..2 {
             let l = 2 * (slot % GROUP_BANDS) + j;
+            let from = if lanes == 2 { j } else { 0 };
             (self.a1[l], self.a2[l], self.a3[l], self.k[l]) = (c.a1, c.a2, c.a3, c.k);
             for s in 0..STAGES {
-                self.ic[s][0][l] = detector.lanes[j].ic[s][0];
-                self.ic[s][1][l] = detector.lanes[j].ic[s][1];
+                self.ic[s][0][l] = detector.lanes[from].ic[s][0];
+                self.ic[s][1][l] = detector.lanes[from].ic[s][1];
             }
         }
     }

@@ -42,7 +42,7 @@ mod tests;
 
 pub use design::{fast_is_exact, moving_design, FAST_TOLERANCE_DB};
 pub use detector::{BandDetector, DetectorGroup, GROUP_BANDS, GROUP_LANES};
-pub use gain::{Direction, GainComputer, GainEnvelope};
+pub use gain::{Direction, GainComputer, GainEnvelope, GainLanes, GAIN_LANES};
 
 use crate::eq::engine::BandTarget;
 use crate::eq::{BandType, DigitalBand, EqBand, EqSectionBank, Placement, MAX_BANDS};
@@ -236,19 +236,17 @@ impl DynamicBand {
     }
 }
 
-impl DynamicBand {
-    /// The gain computer and envelope over the detector powers of `slot` in a
-    /// [`DetectorGroup`]'s output (`frames` frames of [`GROUP_LANES`]): the second half of
-    /// [`process`](Self::process). Returns the gain (dB) at the end.
-    fn follow(&mut self, power: &[f32], slot: usize, lanes: usize, frames: usize) -> f32 {
-        let (a, b) = (2 * slot, 2 * slot + if lanes == 2 { 1 } else { 0 });
-        for frame in power.chunks_exact(GROUP_LANES).take(frames) {
-            let target = self
-                .computer
-                .move_for_power(frame[a].max(frame[b]), self.quiet);
-            self.envelope.next(target);
+/// The gain computers and envelopes of the bands in a group's slots over the group's powers
+/// (`frames` frames of [`GROUP_LANES`]): the second half of [`DynamicBand::process`], frame by frame for all
+/// slots side by side, so the serial recursions of the bands' envelopes overlap.
+fn follow_group(lanes: &mut GainLanes, power: &[f32], frames: usize) {
+    for frame in power.chunks_exact(GROUP_LANES).take(frames) {
+        let mut p = [0.0f32; GAIN_LANES];
+        for (s, p) in p.iter_mut().enumerate() {
+            // A one-lane band's two lanes run the same input from the same state.
+            *p = frame[2 * s].max(frame[2 * s + 1]);
         }
-        self.gain_db()
+        lanes.next(p);
     }
 }
 
@@ -566,7 +564,7 @@ impl DynamicBands {
                 }
                 None => frames.for_each(|f| (f[lane], f[lane + 1]) = (0.0, 0.0)),
             }
-            self.group.load(slot, &dyn_band.detector);
+            self.group.load(slot, &dyn_band.detector, lanes(placement));
             if self.listen == Some(index) {
                 listened = Some(slot);
             }
@@ -588,13 +586,22 @@ impl DynamicBands {
             &mut self.group_power[..n * GROUP_LANES],
             out,
         );
+        let mut gain_lanes = GainLanes::new();
+        for (s, member) in used.iter().enumerate() {
+            if let Some((index, _, _)) = *member {
+                let b = &self.bands[index];
+                gain_lanes.set(s, &b.computer, b.quiet, &b.envelope);
+            }
+        }
+        follow_group(&mut gain_lanes, &self.group_power, n);
         for (s, member) in used.iter().enumerate() {
             let Some((index, _, placement)) = *member else {
                 continue;
             };
-            let dyn_band = &mut self.bands[index];
-            self.group.store(s, &mut dyn_band.detector);
-            gains[index] = dyn_band.follow(&self.group_power, s, lanes(placement), n);
+            let b = &mut self.bands[index];
+            self.group.store(s, &mut b.detector);
+            gain_lanes.store(s, &mut b.envelope);
+            gains[index] = b.gain_db();
             if listened == Some(s) {
                 let frames = self.group_out[..n * GROUP_LANES].chunks_exact(GROUP_LANES);
                 for ((l, r), f) in self.listen_left[..n]
