@@ -51,8 +51,10 @@ impl GainComputer {
         // Every branch computed, then chosen (selects, no jumps: this runs per sample per
         // band, on a level that crosses the knee at random). The knee's quadratic is only
         // chosen with w > 0 (else 2o < −0 or 2o > 0), so its division by zero is never used.
+        // (o + W/2)²/(2W) as (o + W/2)²·(0.5/W): the reciprocal is what GainLanes holds
+        // per band (the same bits).
         let knee = if w > 0.0 {
-            (o + 0.5 * w) * (o + 0.5 * w) / (2.0 * w)
+            (o + 0.5 * w) * (o + 0.5 * w) * (0.5 / w)
         } else {
             o.max(0.0)
         };
@@ -223,6 +225,8 @@ pub struct GainLanes {
     sign: [f32; GAIN_LANES],
     above: [bool; GAIN_LANES],
     knee: [f32; GAIN_LANES],
+    /// `0.5/W`, 0 without a knee.
+    half_inv_knee: [f32; GAIN_LANES],
     slope: [f32; GAIN_LANES],
     range: [f32; GAIN_LANES],
     quiet: [f32; GAIN_LANES],
@@ -245,6 +249,7 @@ impl GainLanes {
             sign: [1.0; GAIN_LANES],
             above: [true; GAIN_LANES],
             knee: [0.0; GAIN_LANES],
+            half_inv_knee: [0.0; GAIN_LANES],
             slope: [0.0; GAIN_LANES],
             range: [0.0; GAIN_LANES],
             quiet: [1.0; GAIN_LANES],
@@ -268,6 +273,11 @@ impl GainLanes {
         self.sign[l] = if above { 1.0 } else { -1.0 };
         self.above[l] = above;
         self.knee[l] = computer.knee_db.max(0.0);
+        self.half_inv_knee[l] = if self.knee[l] > 0.0 {
+            0.5 / self.knee[l]
+        } else {
+            0.0
+        };
         self.slope[l] = 1.0 - 1.0 / computer.ratio.max(1.0);
         // A computer without range never moves (as move_for_power).
         self.range[l] = computer.range_db.max(0.0);
@@ -295,39 +305,66 @@ impl GainLanes {
         self.value[lane % GAIN_LANES] as f32
     }
 
-    /// One sample: the detector powers `power` of every lane.
+    /// The move lane `l`'s gain computer asks for at detector power `p` (as
+    /// [`GainComputer::move_for_power`]: selects, no jumps).
     #[inline(always)]
-    pub fn next(&mut self, power: [f32; GAIN_LANES]) {
-        for l in 0..GAIN_LANES {
-            let p = power[l];
-            let idle =
-                (self.above[l] & (p <= self.quiet[l])) | (!self.above[l] & (p >= self.quiet[l]));
-            let level_db = DB_PER_OCTAVE_OF_POWER * fast_log2(p.max(1e-20));
-            // As GainComputer::move_db.
-            let o = self.sign[l] * (level_db - self.threshold[l]);
-            let w = self.knee[l];
-            let knee = if w > 0.0 {
-                (o + 0.5 * w) * (o + 0.5 * w) / (2.0 * w)
-            } else {
-                o.max(0.0)
-            };
-            let ok = if 2.0 * o < -w {
-                0.0
-            } else if 2.0 * o <= w {
-                knee
-            } else {
-                o
-            };
-            let m = (ok * self.slope[l]).clamp(0.0, self.range[l]);
-            let target = f64::from(if idle { 0.0 } else { m });
-            // As GainEnvelope::next.
-            let a = if target > self.value[l] {
-                self.attack[l]
-            } else {
-                self.release[l]
-            };
-            let v = target + a * (self.value[l] - target);
-            self.value[l] = if (v - target).abs() < 1e-9 { target } else { v };
+    fn target(&self, l: usize, p: f32) -> f32 {
+        let idle = (self.above[l] & (p <= self.quiet[l])) | (!self.above[l] & (p >= self.quiet[l]));
+        let level_db = DB_PER_OCTAVE_OF_POWER * fast_log2(p.max(1e-20));
+        // As GainComputer::move_db.
+        let o = self.sign[l] * (level_db - self.threshold[l]);
+        let w = self.knee[l];
+        // With W = 0 the knee is chosen only at o = ±0, where both forms give zero.
+        let knee = (o + 0.5 * w) * (o + 0.5 * w) * self.half_inv_knee[l];
+        // The same choice as move_db's, as two selects (W ≥ 0), and the clamp as max/min
+        // (f32::clamp checks its bounds: a jump that stops the loop's vectorisation).
+        let ok = if 2.0 * o > w { o } else { knee };
+        let ok = if 2.0 * o < -w { 0.0 } else { ok };
+        let m = (ok * self.slope[l]).max(0.0).min(self.range[l]);
+        if idle {
+            0.0
+        } else {
+            m
+        }
+    }
+
+    /// Runs every lane over `frames` frames of detector powers (`power`: frames of
+    /// `2·GAIN_LANES` lanes, lanes `2l` and `2l + 1` those of gain lane `l`, the louder
+    /// drives). Per lane first every sample's move (independent samples, one band's settings:
+    /// a loop the compiler vectorises across samples), then the envelopes' recursions, all
+    /// lanes side by side.
+    pub fn run(&mut self, power: &[f32], frames: usize) {
+        const CHUNK: usize = 64;
+        let stride = 2 * GAIN_LANES;
+        let frames = frames.min(power.len() / stride);
+        let mut done = 0;
+        while done < frames {
+            let len = CHUNK.min(frames - done);
+            let chunk = &power[done * stride..(done + len) * stride];
+            let mut targets = [[0.0f32; CHUNK]; GAIN_LANES];
+            for (l, t) in targets.iter_mut().enumerate() {
+                let mut p = [0.0f32; CHUNK];
+                for (p, frame) in p.iter_mut().zip(chunk.chunks_exact(stride)) {
+                    *p = frame[2 * l].max(frame[2 * l + 1]);
+                }
+                for (t, &p) in t[..len].iter_mut().zip(p[..len].iter()) {
+                    *t = self.target(l, p);
+                }
+            }
+            for i in 0..len {
+                for (l, t) in targets.iter().enumerate() {
+                    // As GainEnvelope::next.
+                    let target = f64::from(t[i]);
+                    let a = if target > self.value[l] {
+                        self.attack[l]
+                    } else {
+                        self.release[l]
+                    };
+                    let v = target + a * (self.value[l] - target);
+                    self.value[l] = if (v - target).abs() < 1e-9 { target } else { v };
+                }
+            }
+            done += len;
         }
     }
 }

@@ -236,20 +236,6 @@ impl DynamicBand {
     }
 }
 
-/// The gain computers and envelopes of the bands in a group's slots over the group's powers
-/// (`frames` frames of [`GROUP_LANES`]): the second half of [`DynamicBand::process`], frame by frame for all
-/// slots side by side, so the serial recursions of the bands' envelopes overlap.
-fn follow_group(lanes: &mut GainLanes, power: &[f32], frames: usize) {
-    for frame in power.chunks_exact(GROUP_LANES).take(frames) {
-        let mut p = [0.0f32; GAIN_LANES];
-        for (s, p) in p.iter_mut().enumerate() {
-            // A one-lane band's two lanes run the same input from the same state.
-            *p = frame[2 * s].max(frame[2 * s + 1]);
-        }
-        lanes.next(p);
-    }
-}
-
 /// The detector input of a band on `placement` from a stereo signal, one frame: `(lane 0,
 /// lane 1, lanes)` — Stereo (L, R, 2), Left (L, ·, 1), Right (R, ·, 1), Mid ((L+R)/2, ·, 1),
 /// Side ((L−R)/2, ·, 1).
@@ -593,7 +579,8 @@ impl DynamicBands {
                 gain_lanes.set(s, &b.computer, b.quiet, &b.envelope);
             }
         }
-        follow_group(&mut gain_lanes, &self.group_power, n);
+        // A one-lane band's two lanes run the same input from the same state.
+        gain_lanes.run(&self.group_power, n);
         for (s, member) in used.iter().enumerate() {
             let Some((index, _, placement)) = *member else {
                 continue;
