@@ -297,7 +297,7 @@ impl EqEngine {
         ); MAX_BANDS];
         let mut count = 0;
         let mut gains = [0.0f32; MAX_BANDS];
-        for i in 0..MAX_BANDS {
+        for (i, gain) in gains.iter_mut().enumerate() {
             if !self.schedule.dynamic[i] {
                 continue;
             }
@@ -312,22 +312,22 @@ impl EqEngine {
                 members[count] = (i, band, placement);
                 count += 1;
             } else {
-                gains[i] = band.gain_db;
+                *gain = band.gain_db;
             }
         }
         for group in members[..count].chunks(GROUP_BANDS) {
             self.dynamics.run_bands(group, main, key, &mut gains);
         }
-        for i in 0..MAX_BANDS {
+        for (i, &gain) in gains.iter().enumerate() {
             if !self.schedule.dynamic[i] {
                 continue;
             }
             let Some((band, placement)) = self.schedule.applied()[i] else {
                 continue;
             };
-            designed |=
-                self.dynamics
-                    .hand_over(i, (band, placement), gains[i], &mut self.paths.bank);
+            designed |= self
+                .dynamics
+                .hand_over(i, (band, placement), gain, &mut self.paths.bank);
         }
         if designed {
             self.ring_samples = tail::ring_samples(&self.paths.bank, self.sample_rate);
