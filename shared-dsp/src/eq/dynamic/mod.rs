@@ -18,6 +18,11 @@
 //!    takes the louder of L and R (linked: both channels move together), Left/Right one
 //!    channel, Mid `(L+R)/2`, Side `(L−R)/2`;
 //! 2. [`gain`]: gain computer and attack/release envelope per sample;
+//!
+//!    the engine runs the bands four at a time ([`DynamicBands::run_bands`]): their detectors
+//!    as the lanes of one [`DetectorGroup`], their gain computers and envelopes as the lanes of
+//!    one [`GainLanes`] — the same arithmetic as one band alone ([`DynamicBand::process`]), the
+//!    same results (test `grouped_detectors_equal_the_per_band_path`);
 //! 3. the engine hands the band at its current gain to the section bank once per sub-block
 //!    ([`crate::eq::engine::SUB_BLOCK`] samples, 1.3 ms at 48 kHz); the bank ramps the
 //!    coefficients across the sub-block, so the move is smooth (no zipper, no click);
