@@ -305,29 +305,6 @@ impl GainLanes {
         self.value[lane % GAIN_LANES] as f32
     }
 
-    /// The move lane `l`'s gain computer asks for at detector power `p` (as
-    /// [`GainComputer::move_for_power`]: selects, no jumps).
-    #[inline(always)]
-    fn target(&self, l: usize, p: f32) -> f32 {
-        let idle = (self.above[l] & (p <= self.quiet[l])) | (!self.above[l] & (p >= self.quiet[l]));
-        let level_db = DB_PER_OCTAVE_OF_POWER * fast_log2(p.max(1e-20));
-        // As GainComputer::move_db.
-        let o = self.sign[l] * (level_db - self.threshold[l]);
-        let w = self.knee[l];
-        // With W = 0 the knee is chosen only at o = ±0, where both forms give zero.
-        let knee = (o + 0.5 * w) * (o + 0.5 * w) * self.half_inv_knee[l];
-        // The same choice as move_db's, as two selects (W ≥ 0), and the clamp as max/min
-        // (f32::clamp checks its bounds: a jump that stops the loop's vectorisation).
-        let ok = if 2.0 * o > w { o } else { knee };
-        let ok = if 2.0 * o < -w { 0.0 } else { ok };
-        let m = (ok * self.slope[l]).max(0.0).min(self.range[l]);
-        if idle {
-            0.0
-        } else {
-            m
-        }
-    }
-
     /// Runs every lane over `frames` frames of detector powers (`power`: frames of
     /// `2·GAIN_LANES` lanes, lanes `2l` and `2l + 1` those of gain lane `l`, the louder
     /// drives). Per lane first every sample's move (independent samples, one band's settings:
@@ -347,8 +324,19 @@ impl GainLanes {
                 for (p, frame) in p.iter_mut().zip(chunk.chunks_exact(stride)) {
                     *p = frame[2 * l].max(frame[2 * l + 1]);
                 }
+                // The lane's settings as locals: a loop over samples with invariant settings.
+                let lane = LaneSettings {
+                    threshold: self.threshold[l],
+                    sign: self.sign[l],
+                    above: self.above[l],
+                    knee: self.knee[l],
+                    half_inv_knee: self.half_inv_knee[l],
+                    slope: self.slope[l],
+                    range: self.range[l],
+                    quiet: self.quiet[l],
+                };
                 for (t, &p) in t[..len].iter_mut().zip(p[..len].iter()) {
-                    *t = self.target(l, p);
+                    *t = lane.target(p);
                 }
             }
             for i in 0..len {
@@ -365,6 +353,44 @@ impl GainLanes {
                 }
             }
             done += len;
+        }
+    }
+}
+
+/// One lane's gain computer settings (see [`GainLanes`]).
+#[derive(Debug, Clone, Copy)]
+struct LaneSettings {
+    threshold: f32,
+    sign: f32,
+    above: bool,
+    knee: f32,
+    half_inv_knee: f32,
+    slope: f32,
+    range: f32,
+    quiet: f32,
+}
+
+impl LaneSettings {
+    /// The move the gain computer asks for at detector power `p` (as
+    /// [`GainComputer::move_for_power`]: selects, no jumps).
+    #[inline(always)]
+    fn target(&self, p: f32) -> f32 {
+        let idle = (self.above & (p <= self.quiet)) | (!self.above & (p >= self.quiet));
+        let level_db = DB_PER_OCTAVE_OF_POWER * fast_log2(p.max(1e-20));
+        // As GainComputer::move_db.
+        let o = self.sign * (level_db - self.threshold);
+        let w = self.knee;
+        // With W = 0 the knee is chosen only at o = ±0, where both forms give zero.
+        let knee = (o + 0.5 * w) * (o + 0.5 * w) * self.half_inv_knee;
+        // The same choice as move_db's, as two selects (W ≥ 0), and the clamp as max/min
+        // (f32::clamp checks its bounds: a jump that stops the loop's vectorisation).
+        let ok = if 2.0 * o > w { o } else { knee };
+        let ok = if 2.0 * o < -w { 0.0 } else { ok };
+        let m = (ok * self.slope).max(0.0).min(self.range);
+        if idle {
+            0.0
+        } else {
+            m
         }
     }
 }
