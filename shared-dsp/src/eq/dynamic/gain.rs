@@ -41,21 +41,27 @@ pub struct GainComputer {
 
 impl GainComputer {
     /// The move (dB, in `[0, range_db]`) for a detector level of `level_db` dBFS.
+    #[inline]
     pub fn move_db(&self, level_db: f32) -> f32 {
         let o = match self.direction {
             Direction::Above => level_db - self.threshold_db,
             Direction::Below => self.threshold_db - level_db,
         };
         let w = self.knee_db.max(0.0);
+        // Every branch computed, then chosen (selects, no jumps: this runs per sample per
+        // band, on a level that crosses the knee at random). The knee's quadratic is only
+        // chosen with w > 0 (else 2o < −0 or 2o > 0), so its division by zero is never used.
+        // (o + W/2)²/(2W) as (o + W/2)²·(0.5/W): the reciprocal is what GainLanes holds
+        // per band (the same bits).
+        let knee = if w > 0.0 {
+            (o + 0.5 * w) * (o + 0.5 * w) * (0.5 / w)
+        } else {
+            o.max(0.0)
+        };
         let ok = if 2.0 * o < -w {
             0.0
         } else if 2.0 * o <= w {
-            // Only reached with w > 0 (else 2o < −0 or 2o > 0 above), so no division by zero.
-            if w > 0.0 {
-                (o + 0.5 * w) * (o + 0.5 * w) / (2.0 * w)
-            } else {
-                o.max(0.0)
-            }
+            knee
         } else {
             o
         };
@@ -73,20 +79,23 @@ impl GainComputer {
         10f32.powf(edge / 10.0)
     }
 
-    /// The move for a squared level (linear power), skipping the logarithm where the move is
-    /// zero.
+    /// The move for a squared level (linear power): zero where it is idle (on the quiet side of
+    /// `quiet`, [`quiet_power`](Self::quiet_power)).
     #[inline]
     pub fn move_for_power(&self, power: f32, quiet: f32) -> f32 {
         let idle = match self.direction {
             Direction::Above => power <= quiet,
             Direction::Below => power >= quiet,
         };
-        if idle || self.range_db <= 0.0 {
-            return 0.0;
-        }
-        // 10·log10(p) = 10·log10(2)·log2(p), floored at −200 dB so silence stays finite.
+        // 10·log10(p) = 10·log10(2)·log2(p), floored at −200 dB so silence stays finite;
+        // computed either way and chosen (no jump on the threshold crossing).
         let level_db = DB_PER_OCTAVE_OF_POWER * fast_log2(power.max(1e-20));
-        self.move_db(level_db)
+        let m = self.move_db(level_db);
+        if idle || self.range_db <= 0.0 {
+            0.0
+        } else {
+            m
+        }
     }
 }
 
@@ -103,10 +112,10 @@ pub fn fast_log2(x: f32) -> f32 {
     let bits = x.to_bits();
     let mut e = ((bits >> 23) & 0xff) as i32 - 127;
     let mut m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
-    if m > std::f32::consts::SQRT_2 {
-        m *= 0.5;
-        e += 1;
-    }
+    // A select, not a jump (the mantissa is above √2 at random).
+    let big = m > std::f32::consts::SQRT_2;
+    m = if big { 0.5 * m } else { m };
+    e += i32::from(big);
     let t = (m - 1.0) / (m + 1.0);
     let t2 = t * t;
     let atanh = t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0))));
@@ -189,16 +198,199 @@ impl GainEnvelope {
         } else {
             self.release
         };
-        self.value = target + a * (self.value - target);
-        if (self.value - target).abs() < 1e-9 {
-            // Arrived: no endless approach through denormal distances.
-            self.value = target;
-        }
+        let v = target + a * (self.value - target);
+        // Arrived: no endless approach through denormal distances (a select, not a jump).
+        self.value = if (v - target).abs() < 1e-9 { target } else { v };
         self.value as f32
     }
 
     /// The current move (dB).
     pub fn value(&self) -> f32 {
         self.value as f32
+    }
+}
+
+/// Bands a [`GainLanes`] runs side by side (those of a [`super::DetectorGroup`]).
+pub const GAIN_LANES: usize = super::detector::GROUP_BANDS;
+
+/// Up to [`GAIN_LANES`] gain computers and envelopes side by side: per sample the same
+/// arithmetic as [`GainComputer::move_for_power`] then [`GainEnvelope::next`] (the same
+/// results), on lane arrays with every choice a select, so the bands' serial envelope
+/// recursions overlap and the compiler can use vector instructions. Filled from the bands
+/// before a sub-block ([`set`](Self::set)), read back after it ([`value`](Self::value)).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GainLanes {
+    threshold: [f32; GAIN_LANES],
+    /// +1 for [`Direction::Above`], −1 for [`Direction::Below`]: `o = sign·(L − T)`.
+    sign: [f32; GAIN_LANES],
+    above: [bool; GAIN_LANES],
+    knee: [f32; GAIN_LANES],
+    /// `0.5/W`, 0 without a knee.
+    half_inv_knee: [f32; GAIN_LANES],
+    slope: [f32; GAIN_LANES],
+    range: [f32; GAIN_LANES],
+    quiet: [f32; GAIN_LANES],
+    attack: [f64; GAIN_LANES],
+    release: [f64; GAIN_LANES],
+    value: [f64; GAIN_LANES],
+}
+
+impl Default for GainLanes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl GainLanes {
+    /// Every lane without range (it stays at 0 dB).
+    pub fn new() -> Self {
+        Self {
+            threshold: [0.0; GAIN_LANES],
+            sign: [1.0; GAIN_LANES],
+            above: [true; GAIN_LANES],
+            knee: [0.0; GAIN_LANES],
+            half_inv_knee: [0.0; GAIN_LANES],
+            slope: [0.0; GAIN_LANES],
+            range: [0.0; GAIN_LANES],
+            quiet: [1.0; GAIN_LANES],
+            attack: [0.0; GAIN_LANES],
+            release: [0.0; GAIN_LANES],
+            value: [0.0; GAIN_LANES],
+        }
+    }
+
+    /// Lane `lane` runs `computer` (its quiet power `quiet`) and `envelope`.
+    pub fn set(
+        &mut self,
+        lane: usize,
+        computer: &GainComputer,
+        quiet: f32,
+        envelope: &GainEnvelope,
+    ) {
+        let l = lane % GAIN_LANES;
+        let above = computer.direction == Direction::Above;
+        self.threshold[l] = computer.threshold_db;
+        self.sign[l] = if above { 1.0 } else { -1.0 };
+        self.above[l] = above;
+        self.knee[l] = computer.knee_db.max(0.0);
+        self.half_inv_knee[l] = if self.knee[l] > 0.0 {
+            0.5 / self.knee[l]
+        } else {
+            0.0
+        };
+        self.slope[l] = 1.0 - 1.0 / computer.ratio.max(1.0);
+        // A computer without range never moves (as move_for_power).
+        self.range[l] = computer.range_db.max(0.0);
+        self.quiet[l] = if computer.range_db <= 0.0 {
+            if above {
+                f32::INFINITY
+            } else {
+                f32::NEG_INFINITY
+            }
+        } else {
+            quiet
+        };
+        self.attack[l] = envelope.attack;
+        self.release[l] = envelope.release;
+        self.value[l] = envelope.value;
+    }
+
+    /// Lane `lane`'s envelope value back into `envelope`.
+    pub fn store(&self, lane: usize, envelope: &mut GainEnvelope) {
+        envelope.value = self.value[lane % GAIN_LANES];
+    }
+
+    /// Lane `lane`'s current move (dB).
+    pub fn value(&self, lane: usize) -> f32 {
+        self.value[lane % GAIN_LANES] as f32
+    }
+
+    /// Runs every lane over `frames` frames of detector powers (`power`: frames of
+    /// `2·GAIN_LANES` lanes, lanes `2l` and `2l + 1` those of gain lane `l`, the louder
+    /// drives). Per lane first every sample's move (independent samples, one band's settings:
+    /// a loop the compiler vectorises across samples), then the envelopes' recursions, all
+    /// lanes side by side.
+    pub fn run(&mut self, power: &[f32], frames: usize) {
+        const CHUNK: usize = 64;
+        let stride = 2 * GAIN_LANES;
+        let frames = frames.min(power.len() / stride);
+        let mut done = 0;
+        while done < frames {
+            let len = CHUNK.min(frames - done);
+            let chunk = &power[done * stride..(done + len) * stride];
+            let mut targets = [[0.0f32; CHUNK]; GAIN_LANES];
+            for (l, t) in targets.iter_mut().enumerate() {
+                let mut p = [0.0f32; CHUNK];
+                for (p, frame) in p.iter_mut().zip(chunk.chunks_exact(stride)) {
+                    *p = frame[2 * l].max(frame[2 * l + 1]);
+                }
+                // The lane's settings as locals: a loop over samples with invariant settings.
+                let lane = LaneSettings {
+                    threshold: self.threshold[l],
+                    sign: self.sign[l],
+                    above: self.above[l],
+                    knee: self.knee[l],
+                    half_inv_knee: self.half_inv_knee[l],
+                    slope: self.slope[l],
+                    range: self.range[l],
+                    quiet: self.quiet[l],
+                };
+                for (t, &p) in t[..len].iter_mut().zip(p[..len].iter()) {
+                    *t = lane.target(p);
+                }
+            }
+            for i in 0..len {
+                for (l, t) in targets.iter().enumerate() {
+                    // As GainEnvelope::next.
+                    let target = f64::from(t[i]);
+                    let a = if target > self.value[l] {
+                        self.attack[l]
+                    } else {
+                        self.release[l]
+                    };
+                    let v = target + a * (self.value[l] - target);
+                    self.value[l] = if (v - target).abs() < 1e-9 { target } else { v };
+                }
+            }
+            done += len;
+        }
+    }
+}
+
+/// One lane's gain computer settings (see [`GainLanes`]).
+#[derive(Debug, Clone, Copy)]
+struct LaneSettings {
+    threshold: f32,
+    sign: f32,
+    above: bool,
+    knee: f32,
+    half_inv_knee: f32,
+    slope: f32,
+    range: f32,
+    quiet: f32,
+}
+
+impl LaneSettings {
+    /// The move the gain computer asks for at detector power `p` (as
+    /// [`GainComputer::move_for_power`]: selects, no jumps).
+    #[inline(always)]
+    fn target(&self, p: f32) -> f32 {
+        let idle = (self.above & (p <= self.quiet)) | (!self.above & (p >= self.quiet));
+        let level_db = DB_PER_OCTAVE_OF_POWER * fast_log2(p.max(1e-20));
+        // As GainComputer::move_db.
+        let o = self.sign * (level_db - self.threshold);
+        let w = self.knee;
+        // With W = 0 the knee is chosen only at o = ±0, where both forms give zero.
+        let knee = (o + 0.5 * w) * (o + 0.5 * w) * self.half_inv_knee;
+        // The same choice as move_db's, as two selects (W ≥ 0), and the clamp as max/min
+        // (f32::clamp checks its bounds: a jump that stops the loop's vectorisation).
+        let ok = if 2.0 * o > w { o } else { knee };
+        let ok = if 2.0 * o < -w { 0.0 } else { ok };
+        let m = (ok * self.slope).max(0.0).min(self.range);
+        if idle {
+            0.0
+        } else {
+            m
+        }
     }
 }

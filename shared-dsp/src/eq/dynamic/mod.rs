@@ -18,6 +18,11 @@
 //!    takes the louder of L and R (linked: both channels move together), Left/Right one
 //!    channel, Mid `(L+R)/2`, Side `(L−R)/2`;
 //! 2. [`gain`]: gain computer and attack/release envelope per sample;
+//!
+//!    the engine runs the bands four at a time ([`DynamicBands::run_bands`]): their detectors
+//!    as the lanes of one [`DetectorGroup`], their gain computers and envelopes as the lanes of
+//!    one [`GainLanes`] — the same arithmetic as one band alone ([`DynamicBand::process`]), the
+//!    same results (test `grouped_detectors_equal_the_per_band_path`);
 //! 3. the engine hands the band at its current gain to the section bank once per sub-block
 //!    ([`crate::eq::engine::SUB_BLOCK`] samples, 1.3 ms at 48 kHz); the bank ramps the
 //!    coefficients across the sub-block, so the move is smooth (no zipper, no click);
@@ -41,8 +46,8 @@ pub mod gain;
 mod tests;
 
 pub use design::{fast_is_exact, moving_design, FAST_TOLERANCE_DB};
-pub use detector::BandDetector;
-pub use gain::{Direction, GainComputer, GainEnvelope};
+pub use detector::{BandDetector, DetectorGroup, GROUP_BANDS, GROUP_LANES};
+pub use gain::{Direction, GainComputer, GainEnvelope, GainLanes, GAIN_LANES};
 
 use crate::eq::engine::BandTarget;
 use crate::eq::{BandType, DigitalBand, EqBand, EqSectionBank, Placement, MAX_BANDS};
@@ -292,6 +297,12 @@ pub struct DynamicBands {
     sample_rate: f64,
     key_a: Vec<f32>,
     key_b: Vec<f32>,
+    /// A group's detectors, its input, powers and band-passed output (frames of
+    /// [`GROUP_LANES`]).
+    group: DetectorGroup,
+    group_key: Vec<f32>,
+    group_power: Vec<f32>,
+    group_out: Vec<f32>,
     /// The listened band's detector signal of the last sub-block.
     pub(crate) listen_left: Vec<f32>,
     pub(crate) listen_right: Vec<f32>,
@@ -315,6 +326,10 @@ impl DynamicBands {
             sample_rate: 48_000.0,
             key_a: Vec::new(),
             key_b: Vec::new(),
+            group: DetectorGroup::new(),
+            group_key: Vec::new(),
+            group_power: Vec::new(),
+            group_out: Vec::new(),
             listen_left: Vec::new(),
             listen_right: Vec::new(),
         }
@@ -335,6 +350,13 @@ impl DynamicBands {
             &mut self.listen_right,
         ] {
             *v = vec![0.0; max_block.max(1)];
+        }
+        for v in [
+            &mut self.group_key,
+            &mut self.group_power,
+            &mut self.group_out,
+        ] {
+            *v = vec![0.0; GROUP_LANES * max_block.max(1)];
         }
     }
 
@@ -477,5 +499,116 @@ impl DynamicBands {
             None
         };
         dyn_band.process((key_a, key_b), lanes(placement), listen)
+    }
+
+    /// Runs the dynamic bands `members` (index, static band, placement; at most
+    /// [`GROUP_BANDS`] are taken) over one sub-block of the main input `(left, right)` or of
+    /// `key` (the sidechain; `None` = silence), their detectors side by side in one
+    /// [`DetectorGroup`] — the same results as [`run_band`](Self::run_band) per band. Writes
+    /// each band's gain (dB) at the end of the sub-block to `gains[index]`.
+    pub fn run_bands(
+        &mut self,
+        members: &[(usize, EqBand, Placement)],
+        main: (&[f32], &[f32]),
+        key: Option<(&[f32], &[f32])>,
+        gains: &mut [f32; MAX_BANDS],
+    ) {
+        let n = main
+            .0
+            .len()
+            .min(main.1.len())
+            .min(self.group_key.len() / GROUP_LANES);
+        let mut used = [None; GROUP_BANDS];
+        let mut listened = None;
+        let mut slot = 0;
+        for &(index, band, placement) in members {
+            if slot == GROUP_BANDS || index >= MAX_BANDS {
+                break;
+            }
+            let Some(settings) = self.settings(index) else {
+                gains[index] = band.gain_db;
+                continue;
+            };
+            let dyn_band = &mut self.bands[index];
+            dyn_band.configure(&band, &settings);
+            if dyn_band.computer.range_db <= 0.0 {
+                // No range: flat, and nothing to detect (as in DynamicBand::process).
+                dyn_band.envelope.reset(0.0);
+                if self.listen == Some(index) {
+                    self.listen_left[..n].fill(0.0);
+                    self.listen_right[..n].fill(0.0);
+                }
+                gains[index] = 0.0;
+                continue;
+            }
+            let source = match settings.source {
+                DetectorSource::Band => Some(main),
+                DetectorSource::Sidechain => key,
+            };
+            let lane = 2 * slot;
+            let frames = self.group_key[..n * GROUP_LANES].chunks_exact_mut(GROUP_LANES);
+            match source {
+                Some((l, r)) => {
+                    for (frame, (&x, &y)) in frames.zip(l.iter().zip(r.iter())) {
+                        (frame[lane], frame[lane + 1]) = project(placement, x, y);
+                    }
+                }
+                None => frames.for_each(|f| (f[lane], f[lane + 1]) = (0.0, 0.0)),
+            }
+            self.group.load(slot, &dyn_band.detector, lanes(placement));
+            if self.listen == Some(index) {
+                listened = Some(slot);
+            }
+            used[slot] = Some((index, band, placement));
+            slot += 1;
+        }
+        if slot == 0 {
+            return;
+        }
+        for s in slot..GROUP_BANDS {
+            self.group.clear(s);
+            for f in self.group_key[..n * GROUP_LANES].chunks_exact_mut(GROUP_LANES) {
+                (f[2 * s], f[2 * s + 1]) = (0.0, 0.0);
+            }
+        }
+        let out = listened.map(|_| &mut self.group_out[..n * GROUP_LANES]);
+        self.group.run(
+            &self.group_key[..n * GROUP_LANES],
+            &mut self.group_power[..n * GROUP_LANES],
+            out,
+        );
+        let mut gain_lanes = GainLanes::new();
+        for (s, member) in used.iter().enumerate() {
+            if let Some((index, _, _)) = *member {
+                let b = &self.bands[index];
+                gain_lanes.set(s, &b.computer, b.quiet, &b.envelope);
+            }
+        }
+        // A one-lane band's two lanes run the same input from the same state.
+        gain_lanes.run(&self.group_power, n);
+        for (s, member) in used.iter().enumerate() {
+            let Some((index, _, placement)) = *member else {
+                continue;
+            };
+            let b = &mut self.bands[index];
+            self.group.store(s, &mut b.detector);
+            gain_lanes.store(s, &mut b.envelope);
+            gains[index] = b.gain_db();
+            if listened == Some(s) {
+                let frames = self.group_out[..n * GROUP_LANES].chunks_exact(GROUP_LANES);
+                for ((l, r), f) in self.listen_left[..n]
+                    .iter_mut()
+                    .zip(self.listen_right[..n].iter_mut())
+                    .zip(frames)
+                {
+                    *l = f[2 * s];
+                    *r = if lanes(placement) == 2 {
+                        f[2 * s + 1]
+                    } else {
+                        f[2 * s]
+                    };
+                }
+            }
+        }
     }
 }

@@ -33,7 +33,7 @@ pub use output::{AUTO_GAIN_RAMP_MS, RAMP_MS};
 pub use settings::{max_band_freq_hz, BandTarget, BandTargets, EqMode, SUB_BLOCK};
 pub use solo::solo_region;
 
-use crate::eq::dynamic::{can_be_dynamic, DynamicBands, DynamicSettings};
+use crate::eq::dynamic::{can_be_dynamic, DynamicBands, DynamicSettings, GROUP_BANDS};
 use crate::eq::MAX_BANDS;
 use mode::ModeSwitch;
 use output::OutputGain;
@@ -289,7 +289,15 @@ impl EqEngine {
     ) -> Option<crate::eq::Placement> {
         let mut designed = false;
         let mut listening = None;
-        for i in 0..MAX_BANDS {
+        // The detectors of up to GROUP_BANDS bands run side by side (see DetectorGroup).
+        let mut members = [(
+            0,
+            crate::eq::EqBand::default(),
+            crate::eq::Placement::Stereo,
+        ); MAX_BANDS];
+        let mut count = 0;
+        let mut gains = [0.0f32; MAX_BANDS];
+        for (i, gain) in gains.iter_mut().enumerate() {
             if !self.schedule.dynamic[i] {
                 continue;
             }
@@ -297,13 +305,25 @@ impl EqEngine {
                 self.dynamics.forget(i);
                 continue;
             };
-            let gain = if can_be_dynamic(band.kind) {
+            if can_be_dynamic(band.kind) {
                 if self.dynamics.listen() == Some(i) {
                     listening = Some(placement);
                 }
-                self.dynamics.run_band(i, &band, placement, main, key)
+                members[count] = (i, band, placement);
+                count += 1;
             } else {
-                band.gain_db
+                *gain = band.gain_db;
+            }
+        }
+        for group in members[..count].chunks(GROUP_BANDS) {
+            self.dynamics.run_bands(group, main, key, &mut gains);
+        }
+        for (i, &gain) in gains.iter().enumerate() {
+            if !self.schedule.dynamic[i] {
+                continue;
+            }
+            let Some((band, placement)) = self.schedule.applied()[i] else {
+                continue;
             };
             designed |= self
                 .dynamics
