@@ -30,6 +30,9 @@ const SIGN_BIT: u32 = 0x8000_0000;
 /// costs the same whether or not anything is replaced, so denormal input is
 /// no slower than normal input here. On x86_64 with AVX2 the same pass runs eight
 /// lanes wide (integer operations only: the same samples; [`crate::simd`] chooses).
+/// The SIMD level must have been read once off the audio thread before the first call
+/// (creating any gel-dsp engine does): its first read looks up an environment variable,
+/// which allocates on Windows.
 pub fn sanitize(channels: &mut [&mut [f32]]) -> bool {
     #[cfg(target_arch = "x86_64")]
     if crate::simd::Simd::current().has_avx2_fma() {

@@ -78,6 +78,11 @@ impl Default for PannerEngine {
 impl PannerEngine {
     /// Identity placement, mono-maker off, 48 kHz.
     pub fn new() -> Self {
+        // The input guard (blocks::guard::sanitize) picks its kernel from the process-wide SIMD
+        // level, which reads GEL_FORCE_SCALAR on first use. That read allocates on Windows (the
+        // name is converted to UTF-16), so it must happen here, off the audio thread: every
+        // other engine already reads the level when it is created.
+        let _ = crate::simd::Simd::current();
         let mut e = Self {
             sample_rate: 48_000.0,
             matrix: RampedMatrix2::new(),
