@@ -103,23 +103,12 @@ impl GainComputer {
 const DB_PER_OCTAVE_OF_POWER: f32 = 3.010_3;
 
 /// `log2(x)` for finite `x > 0` without a library call (it runs per sample per dynamic band):
-/// `x = 2^e·m`, `m ∈ [√½, √2)`, `log2(m) = (2/ln 2)·atanh(t)`, `t = (m − 1)/(m + 1)`,
-/// `|t| < 0.172`, `atanh(t) = t + t³/3 + t⁵/5 + t⁷/7` (Cody & Waite, *Software Manual for the
-/// Elementary Functions*, 1980): truncation error below `0.172⁹/9·2.9 ≈ 4·10⁻⁸`, so the f32
-/// rounding (≈ 10⁻⁶ dB) dominates — test `fast_log2_is_log2`.
+/// gel-dsp's shared [`crate::blocks::fast_math::log2`] (Cephes; its error bound is tested
+/// there, and here by `fast_log2_is_log2`).
 #[inline]
 pub fn fast_log2(x: f32) -> f32 {
-    let bits = x.to_bits();
-    let mut e = ((bits >> 23) & 0xff) as i32 - 127;
-    let mut m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
-    // A select, not a jump (the mantissa is above √2 at random).
-    let big = m > std::f32::consts::SQRT_2;
-    m = if big { 0.5 * m } else { m };
-    e += i32::from(big);
-    let t = (m - 1.0) / (m + 1.0);
-    let t2 = t * t;
-    let atanh = t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0))));
-    e as f32 + 2.0 * std::f32::consts::LOG2_E * atanh
+    // One log2 for every engine: gel-dsp's shared Cephes form (blocks::fast_math).
+    crate::blocks::fast_math::log2(x)
 }
 
 /// Attack/release smoothing of the move (see the module docs). `prepare` / `reset` / `process`
